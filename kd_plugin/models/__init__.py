@@ -1,0 +1,1 @@
+from . import backbones, connectors, dis_losses, distillers, heads  # noqa: F401

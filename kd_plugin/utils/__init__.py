@@ -1,0 +1,3 @@
+from .stack import check_stack
+
+__all__ = ['check_stack']

@@ -1,0 +1,6 @@
+from .checkpoint import (UnsafeCheckpointError, load_model_weights, register_safe_loaders,
+                         safe_load)
+from .distributed import setup_cpu_distributed
+
+__all__ = ['UnsafeCheckpointError', 'load_model_weights', 'register_safe_loaders',
+           'safe_load', 'setup_cpu_distributed']

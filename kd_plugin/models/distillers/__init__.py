@@ -1,1 +1,4 @@
+from .classification_distiller import ClassificationDistiller
+from .taps import ModelTaps
 
+__all__ = ['ClassificationDistiller', 'ModelTaps']

@@ -1,0 +1,16 @@
+# `MobileNetV2` of the CRD CIFAR-100 model zoo (RepDistiller / mdistiller), with the
+# original module names: convert its checkpoints with
+# tools/model_converters/mdistiller_to_mmpretrain.py SRC DST --arch MobileNetV2
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='CIFARMobileNetV2', expand_ratio=6, widen_factor=0.5),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=1280,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5),
+        # LinearClsHead's default N(0, 0.01) weights and zero bias, as the original
+        # `classifier.0`.
+    ))

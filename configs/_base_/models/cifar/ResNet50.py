@@ -1,0 +1,16 @@
+# `ResNet50` of the CRD CIFAR-100 model zoo (RepDistiller / mdistiller), with the
+# original module names: convert its checkpoints with
+# tools/model_converters/mdistiller_to_mmpretrain.py SRC DST --arch ResNet50
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='CIFARResNet50', depth=50, out_indices=(3, )),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=2048,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5),
+        # PyTorch's default Linear initialisation, as the original `linear`.
+        init_cfg=None,
+    ))

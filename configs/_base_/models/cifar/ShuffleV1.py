@@ -1,0 +1,20 @@
+# `ShuffleV1` of the CRD CIFAR-100 model zoo (RepDistiller / mdistiller), with the
+# original module names: convert its checkpoints with
+# tools/model_converters/mdistiller_to_mmpretrain.py SRC DST --arch ShuffleV1
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='CIFARShuffleNetV1',
+        stage_channels=(240, 480, 960),
+        num_blocks=(4, 8, 4),
+        groups=3),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=960,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5),
+        # PyTorch's default Linear initialisation, as the original `linear`.
+        init_cfg=None,
+    ))

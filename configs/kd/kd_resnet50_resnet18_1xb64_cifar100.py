@@ -1,0 +1,25 @@
+# KD (Hinton et al. 2015) from MMPretrain's ResNet-50 CIFAR-100 model (79.90 top-1) to a
+# CIFAR ResNet-18, with the mdistiller CIFAR-100 recipe: T=4, KD weight 0.9, CE 0.1.
+_base_ = [
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    type='ClassificationDistiller',
+    student=dict(
+        type='ImageClassifier',
+        backbone=dict(type='ResNet_CIFAR', depth=18, num_stages=4, out_indices=(3, ),
+                      style='pytorch'),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=100, in_channels=512,
+                  loss=dict(type='CrossEntropyLoss', loss_weight=1.0))),
+    # The teacher's architecture comes from MMPretrain's own config; its weights are
+    # downloaded (once, into the torch hub cache) when training starts for real.
+    teacher='mmpretrain::resnet/resnet50_8xb16_cifar100.py',
+    teacher_ckpt='https://download.openmmlab.com/mmclassification/v0/resnet/'
+    'resnet50_b16x8_cifar100_20210528-67b58a1b.pth',
+    distill_losses=dict(loss_kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9)),
+    student_loss_weight=0.1,
+)

@@ -1,0 +1,155 @@
+"""Checkpoint loading that stays safe on torch >= 2.6 and works with MMEngine's runner.
+
+MMEngine 0.10.7 calls ``torch.load`` without ``weights_only``. On torch >= 2.6 that means
+``weights_only=True``, and runner checkpoints (message hub buffers, numpy values in
+``meta``) fail to load, so ``--resume`` and ``load_from`` break. Turning
+``weights_only`` off would let any checkpoint run code on load. Instead, every load
+goes through :func:`safe_load`: ``weights_only=True`` with an explicit allow-list of the
+plain-data globals MMEngine itself writes. Anything else is refused with a message
+that names the global.
+"""
+import pickle
+import re
+from collections import Counter, OrderedDict
+from typing import Dict, Optional
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+def _numpy_globals() -> list:
+    """The numpy functions/classes pickled with arrays and scalars (numpy 1.x and 2.x)."""
+    multiarray = getattr(np, '_core', np.core).multiarray
+    dtype_classes = [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGUSOMm']
+    return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype,
+            *dtype_classes]
+
+
+def _history_buffer_method(owner, name: str):
+    """Stands in for ``builtins.getattr``, which pickle uses to refer to the statistic
+    methods (``HistoryBuffer.min`` ...) that message-hub buffers hold. A general
+    ``getattr`` would reach any attribute of any allowed object, so only these resolve.
+    """
+    if owner is HistoryBuffer and name in ('min', 'max', 'current', 'mean'):
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'Unsupported global: GLOBAL builtins.getattr on {owner!r}.{name}')
+
+
+def allowed_globals() -> list:
+    """Globals that runner checkpoints contain and that are plain data."""
+    return [HistoryBuffer, OrderedDict, Counter, *_numpy_globals(),
+            (_history_buffer_method, 'builtins.getattr')]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint whose unpickling would import a global outside the allow-list."""
+
+
+def safe_load(filename: str, map_location=None):
+    """``torch.load(weights_only=True)`` allowing MMEngine's plain-data globals."""
+    try:
+        with torch.serialization.safe_globals(allowed_globals()):
+            return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        found = re.search(r'GLOBAL ([\w.]+)', str(error))
+        name = found.group(1) if found else 'an object outside the allow-list'
+        raise UnsafeCheckpointError(
+            f'Refused to load {filename}: unpickling it would import {name}, which is '
+            'not plain checkpoint data (tensors, numbers, strings, MMEngine message-hub '
+            'buffers, numpy values). Loading it could execute code. If you trust the '
+            'file, re-save its tensors as a plain state dict, e.g. '
+            "torch.save(torch.load(path, weights_only=False)['state_dict'], new_path).") from error
+
+
+def _load_from_local(filename: str, map_location=None):
+    import os.path as osp
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
+    return safe_load(filename, map_location)
+
+
+def _wrap_with_allow_list(loader):
+    """Run a scheme's loader (its own ``torch.load`` call) under the allow-list."""
+
+    def load(filename, map_location=None, **kwargs):
+        with torch.serialization.safe_globals(allowed_globals()):
+            return loader(filename, map_location, **kwargs)
+
+    return load
+
+
+def register_safe_loaders() -> None:
+    """Route MMEngine's local and HTTP checkpoint loading through the allow-list."""
+    remote = CheckpointLoader._schemes['https://']
+    CheckpointLoader.register_scheme(prefixes='', force=True)(_load_from_local)
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'), force=True)(_wrap_with_allow_list(remote))
+
+
+register_safe_loaders()
+
+STATE_DICT_KEYS = ('state_dict', 'model', 'model_state_dict')
+WRAPPER_PREFIXES = ('module.', 'student.', 'architecture.', 'teacher.')
+
+
+def extract_state_dict(checkpoint) -> Dict[str, torch.Tensor]:
+    """The tensors of a runner checkpoint, an mdistiller-style dict, or a state dict."""
+    if isinstance(checkpoint, dict):
+        for key in STATE_DICT_KEYS:
+            if isinstance(checkpoint.get(key), dict):
+                return checkpoint[key]
+    return checkpoint
+
+
+def _strip(state_dict: dict, prefix: str) -> dict:
+    return {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+
+
+def match_prefixes(state_dict: dict, model: nn.Module) -> dict:
+    """Drop the wrapper prefixes (DDP ``module.``, a distiller's ``student.`` ...) that
+    make the most checkpoint keys fit the model."""
+    expected = set(model.state_dict())
+    candidates = [state_dict]
+    for _ in range(2):  # e.g. module.student.backbone...
+        candidates += [_strip(c, p) for c in candidates for p in WRAPPER_PREFIXES]
+    return max(candidates, key=lambda c: len(expected & set(c)))
+
+
+def _preview(keys, limit: int = 5) -> str:
+    keys = sorted(keys)
+    more = f' ... (+{len(keys) - limit})' if len(keys) > limit else ''
+    return ', '.join(keys[:limit]) + more
+
+
+def load_model_weights(model: nn.Module, filename: str, role: str,
+                       map_location: Optional[str] = 'cpu') -> None:
+    """Load ``filename`` into ``model`` strictly, or explain the mismatch.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the keys or shapes do not fit ``model``; names both sides.
+    """
+    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location=map_location)
+    state_dict = match_prefixes(extract_state_dict(checkpoint), model)
+    expected = model.state_dict()
+    missing = set(expected) - set(state_dict)
+    unexpected = set(state_dict) - set(expected)
+    wrong_shape = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model '
+                   f'{tuple(expected[k].shape)}'
+                   for k in set(expected) & set(state_dict)
+                   if state_dict[k].shape != expected[k].shape]
+    if missing or unexpected or wrong_shape:
+        raise ValueError(
+            f'The {role} checkpoint {filename} does not fit the {role} model '
+            f'({type(model).__name__}): {len(missing)} missing keys [{_preview(missing)}]'
+            f'; {len(unexpected)} unexpected keys [{_preview(unexpected)}]'
+            f'; {len(wrong_shape)} shape mismatches [{_preview(wrong_shape, 3)}]. Check '
+            f'that the {role} config matches the checkpoint (architecture, num_classes). '
+            'mdistiller/RepDistiller or torchvision files need converting first: '
+            'tools/model_converters/.')
+    model.load_state_dict(state_dict, strict=True)

@@ -1,0 +1,276 @@
+import logging
+from typing import Dict, List, Optional, Sequence, Set, Union
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmpretrain.models.classifiers import BaseClassifier
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from kd_plugin.engine.checkpoint import load_model_weights
+from .taps import ModelTaps, resolve_module
+from .vocabulary import (BATCH_INPUTS, check_requested, forward_argument_names,
+                         split_model_output)
+
+TapSpec = Union[str, Sequence[str]]
+TEACHER_PREFIX = 'teacher.'
+
+
+def build_classifier(cfg: Union[dict, str, nn.Module], role: str) -> nn.Module:
+    """Build a classifier from a model dict, a config file path, or ``pkg::`` path."""
+    if isinstance(cfg, nn.Module):
+        return cfg
+    if isinstance(cfg, str):
+        if '::' in cfg:
+            from mmengine.hub import get_config
+            model_cfg = get_config(cfg).model
+        else:
+            model_cfg = Config.fromfile(cfg).model
+        return MODELS.build(model_cfg)
+    if isinstance(cfg, dict):
+        return MODELS.build(cfg)
+    raise TypeError(f'{role} must be a model dict, a config path or None, '
+                    f'got {type(cfg).__name__}')
+
+
+def logits_module_path(model: nn.Module) -> str:
+    """Where a classifier's logits come out: its head, or a wrapped whole model (timm)."""
+    for path in ('head', 'model'):
+        if isinstance(getattr(model, path, None), nn.Module):
+            return path
+    raise ValueError(
+        f'{type(model).__name__} has neither a `head` nor a wrapped `model`; declare '
+        "where its logits come from, e.g. student_taps=dict(logits='my_head').")
+
+
+def classifier_layer_path(model: nn.Module) -> str:
+    """Path of the last nn.Linear of the logits module (LinearClsHead's ``head.fc``,
+    a ViT head's ``head.layers.head``, a timm model's classifier)."""
+    root = logits_module_path(model)
+    linears = [name for name, module in getattr(model, root).named_modules()
+               if isinstance(module, nn.Linear)]
+    if not linears:
+        raise ValueError(
+            f'No nn.Linear classifier found under {type(model).__name__}.{root}; '
+            "declare the penultimate vector's tap, e.g. pooled='head.fc:input'.")
+    return f'{root}.{linears[-1]}' if linears[-1] else root
+
+
+def default_tap(model: nn.Module, name: str, role: str) -> TapSpec:
+    """The tap of a vocabulary output when the config does not declare one."""
+    if name == 'logits':
+        return logits_module_path(model)
+    if name == 'pooled':
+        return classifier_layer_path(model) + ':input'
+    declared = getattr(getattr(model, 'backbone', None), 'distill_taps', {})
+    if name in declared:
+        return [f'backbone.{path}' for path in declared[name]]
+    candidates = [n for n, _ in model.named_modules() if n.count('.') <= 1 and n]
+    raise ValueError(
+        f'A loss asks for {name!r} of the {role} ({type(model).__name__}), whose '
+        f'backbone declares no default tap for it. Name the modules in the config, '
+        f"e.g. {role}_taps=dict({name}=['backbone.layer1', 'backbone.layer2']); "
+        f'top-level modules: {", ".join(candidates)}')
+
+
+@MODELS.register_module()
+class ClassificationDistiller(BaseClassifier):
+    """Train a student classifier with distillation losses from a frozen teacher.
+
+    Every MMPretrain classifier works as either model (``ImageClassifier``,
+    ``TimmClassifier`` ...). The distiller reads, once at build time, which inputs its
+    losses name in ``forward`` (the vocabulary of ``docs/loss_api.md``) and computes
+    exactly those in each step: one student forward with gradients, one teacher forward
+    under ``no_grad``. It never branches on a method.
+
+    Args:
+        student: Config (or module) of the classifier to train.
+        teacher: Model dict, config file path (local or ``mmpretrain::...``), module, or
+            ``None`` for self-distillation (losses may then use no ``*_t`` input).
+        teacher_ckpt: Checkpoint of the teacher: a runner checkpoint, a state dict, or a
+            distiller checkpoint (``student.``/``teacher.``/``module.`` prefixes handled).
+        distill_losses: ``{'loss_<name>': loss_cfg}``; each term is logged under its name.
+        student_loss_weight: Factor on the student head's own losses (e.g. 0.1 for KD on
+            CIFAR-100). Its cross-entropy is logged as ``loss_cls``.
+        student_taps / teacher_taps: ``{output_name: module path or [paths]}`` that
+            override the default taps or add new outputs (see :mod:`.taps`).
+        teacher_in_checkpoint: Write the teacher's weights into training checkpoints.
+            Off by default: the teacher comes from ``teacher_ckpt`` on every run.
+        data_preprocessor: Shared by both models (normalisation and batch augments run
+            once). Defaults to the student's, including its ``train_cfg.augments``.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: Union[dict, str, nn.Module, None] = None,
+                 teacher_ckpt: Optional[str] = None,
+                 distill_losses: Optional[Dict[str, dict]] = None,
+                 student_loss_weight: float = 1.0,
+                 student_taps: Optional[Dict[str, TapSpec]] = None,
+                 teacher_taps: Optional[Dict[str, TapSpec]] = None,
+                 teacher_in_checkpoint: bool = False,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None and isinstance(student, dict):
+            data_preprocessor = student.get('data_preprocessor')
+        data_preprocessor = dict(data_preprocessor or {})
+        data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
+        if isinstance(student, dict) and student.get('train_cfg'):
+            data_preprocessor.setdefault('batch_augments', student['train_cfg'])
+        super().__init__(init_cfg=init_cfg,
+                         data_preprocessor=MODELS.build(data_preprocessor))
+
+        self.student = build_classifier(student, 'student')
+        self.teacher = None if teacher is None else build_classifier(teacher, 'teacher')
+        self.teacher_ckpt = teacher_ckpt
+        self.student_loss_weight = student_loss_weight
+        self.teacher_in_checkpoint = teacher_in_checkpoint
+        self.distill_losses = nn.ModuleDict()
+        self._loss_inputs: Dict[str, List[str]] = {}
+        for name, cfg in (distill_losses or {}).items():
+            self._add_loss(name, cfg)
+
+        requested = {arg for args in self._loss_inputs.values() for arg in args}
+        extra_outputs = set(student_taps or {}) | set(teacher_taps or {})
+        for name, loss in self.distill_losses.items():
+            check_requested(name, loss, self._loss_inputs[name], extra_outputs)
+        self._batch_inputs = sorted(requested & set(BATCH_INPUTS))
+        self.teacher_taps: Optional[ModelTaps] = None
+        self.student_taps = self._build_taps(self.student, 'student', requested,
+                                             student_taps or {})
+        if self.teacher is not None:
+            self._freeze_teacher()
+            self.teacher_taps = self._build_taps(self.teacher, 'teacher', requested,
+                                                 teacher_taps or {})
+        elif any(split_model_output(arg)[1] == 'teacher' for arg in requested):
+            users = [n for n, args in self._loss_inputs.items()
+                     if any(split_model_output(a)[1] == 'teacher' for a in args)]
+            raise ValueError(f'{users} need teacher outputs but teacher=None; set '
+                             '`teacher` (and `teacher_ckpt`) or use a self-distillation loss.')
+
+        self.register_state_dict_post_hook(drop_teacher_from_state_dict)
+        self.register_load_state_dict_post_hook(ignore_missing_teacher_keys)
+
+    # ------------------------------------------------------------------ build
+    def _add_loss(self, name: str, cfg: dict) -> None:
+        if not name.startswith('loss_'):
+            raise ValueError(f'distill_losses key {name!r} must start with "loss_" '
+                             '(MMEngine sums only the log entries named loss*).')
+        try:
+            loss = cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
+        except KeyError as error:
+            raise KeyError(f'{name}: {error}. Registered distillation losses: '
+                           f'{", ".join(registered_losses())}') from error
+        self.distill_losses[name] = loss
+        self._loss_inputs[name] = forward_argument_names(loss)
+
+    def _build_taps(self, model: nn.Module, role: str, requested: Set[str],
+                    declared: Dict[str, TapSpec]) -> Optional[ModelTaps]:
+        wanted = {base for base, owner in map(split_model_output, requested)
+                  if owner == role}
+        groups = {name: declared.get(name) or default_tap(model, name, role)
+                  for name in sorted(wanted)}
+        for name, paths in declared.items():
+            for path in [paths] if isinstance(paths, str) else paths:
+                resolve_module(model, path.split(':')[0], f'{role}_taps[{name!r}]')
+        return ModelTaps(model, groups, role) if groups else None
+
+    def _freeze_teacher(self) -> None:
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+
+    def init_weights(self) -> None:
+        """Load the teacher checkpoint, then initialise the student (and connectors).
+
+        The runner calls this when training starts (not when testing), so a remote
+        ``teacher_ckpt`` is only fetched for training.
+        """
+        if self.teacher is not None and self.teacher_ckpt:
+            load_model_weights(self.teacher, self.teacher_ckpt, role='teacher')
+            # BaseModule.init_weights skips initialised children: keep these weights.
+            self.teacher._is_init = True
+        elif self.teacher is not None and not getattr(self.teacher, 'is_init', False):
+            print_log('No teacher_ckpt: the teacher keeps the weights of its own config '
+                      '(random unless its init_cfg loads a checkpoint).', 'current',
+                      level=logging.WARNING)
+        super().init_weights()
+
+    def train(self, mode: bool = True) -> 'ClassificationDistiller':
+        """Switch the student (and connectors); the teacher always stays in eval()."""
+        super().train(mode)
+        if self.teacher is not None:
+            self.teacher.eval()
+        return self
+
+    # ---------------------------------------------------------------- forward
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        # Validation, test and deployment see the student alone.
+        return self.student(inputs, data_samples, mode=mode)
+
+    def extract_feat(self, inputs: torch.Tensor, **kwargs):
+        return self.student.extract_feat(inputs, **kwargs)
+
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None, **kwargs):
+        return self.student.predict(inputs, data_samples, **kwargs)
+
+    def loss(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
+        """Student head loss (scaled) plus every distillation term."""
+        available = self._batch_values(inputs, data_samples)
+        available.update(self._teacher_outputs(inputs))
+        if self.student_taps is None:
+            student_losses = self.student(inputs, data_samples, mode='loss')
+        else:
+            with self.student_taps.recording():
+                student_losses = self.student(inputs, data_samples, mode='loss')
+            available.update(
+                {f'{k}_s': v for k, v in self.student_taps.collect().items()})
+
+        losses = {}
+        for key, value in student_losses.items():
+            if 'loss' in key:
+                value = value * self.student_loss_weight
+            losses['loss_cls' if key == 'loss' else key] = value
+        for name, loss in self.distill_losses.items():
+            losses[name] = loss(**{arg: available[arg] for arg in self._loss_inputs[name]})
+        return losses
+
+    def _teacher_outputs(self, inputs: torch.Tensor) -> dict:
+        if self.teacher_taps is None:
+            return {}
+        with torch.no_grad(), self.teacher_taps.recording():
+            self.teacher(inputs, mode='tensor')
+        return {f'{k}_t': v for k, v in self.teacher_taps.collect().items()}
+
+    def _batch_values(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
+        return {name: BATCH_INPUTS[name].getter(inputs, data_samples)
+                for name in self._batch_inputs}
+
+
+def drop_teacher_from_state_dict(distiller: ClassificationDistiller, state_dict: dict,
+                                 prefix: str, local_metadata: dict) -> None:
+    """State-dict hook: leave the teacher out unless ``teacher_in_checkpoint``."""
+    if not distiller.teacher_in_checkpoint:
+        for key in [k for k in state_dict if k.startswith(prefix + TEACHER_PREFIX)]:
+            del state_dict[key]
+
+
+def ignore_missing_teacher_keys(distiller: ClassificationDistiller,
+                                incompatible_keys) -> None:
+    """Load hook: checkpoints without the teacher are the norm, do not report its keys."""
+    if not distiller.teacher_in_checkpoint:
+        missing = incompatible_keys.missing_keys
+        missing[:] = [k for k in missing if TEACHER_PREFIX not in k]
+
+
+def registered_losses() -> List[str]:
+    """Names in the registry that look like distillation losses (for error messages)."""
+    from kd_plugin.models import dis_losses
+    return sorted(dis_losses.__all__)

@@ -1,5 +1,9 @@
 """Small numerical helpers shared by the distillation losses."""
+import math
+from typing import List, Sequence, Tuple
+
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 LOW_PRECISION = (torch.float16, torch.bfloat16)
@@ -35,3 +39,148 @@ def warmup_factor(epoch: int, warmup_epochs: int) -> float:
     if warmup_epochs <= 0:
         return 1.0
     return min((epoch + 1) / warmup_epochs, 1.0)
+
+
+def hard_labels(target: Tensor) -> Tensor:
+    """Return (B,) int64 class labels for a ``target`` of the loss vocabulary.
+
+    Labels pass through; (B, C) soft scores (Mixup/CutMix) are reduced to their argmax,
+    as cls_KD's NKD does.
+    """
+    return target.argmax(dim=1) if target.dim() == 2 else target
+
+
+def standardize_logits(logits: Tensor, eps: float = 1e-7) -> Tensor:
+    """Return ``(z - mean_c z) / (std_c z + eps)`` per sample (logit standardisation).
+
+    Sun et al. "Logit Standardization in Knowledge Distillation", CVPR 2024. As in the reference code the std is the unbiased (C - 1) estimator and ``eps`` is
+    added to the std, not inside the square root. The result is float32 for AMP inputs.
+    """
+    logits = upcast(logits)
+    mean = logits.mean(dim=1, keepdim=True)
+    std = logits.std(dim=1, keepdim=True)
+    return (logits - mean) / (std + eps)
+
+
+def teacher_entropy(logits_t: Tensor, temperature: float) -> Tensor:
+    """Return the entropy-reweighting weights (B,) of the teacher's predictions.
+
+    ``H_i = -sum_c q_c log max(q_c, 1e-10)`` with ``q = softmax(z_t / temperature)``
+    (natural log, not normalised), detached: the sample weights of entropy-reweighted
+    KD (Su et al., ER-KD, arXiv 2311.13621 v1). The clamp at 1e-10 is the reference's;
+    it only touches classes whose probability is below 1e-10.
+    """
+    log_q = F.log_softmax(upcast(logits_t).detach() / temperature, dim=1)
+    return -(log_q.exp() * log_q.clamp(min=math.log(1e-10))).sum(dim=1)
+
+
+def decoupled_log_probs(logits: Tensor, gt_mask: Tensor) -> Tuple[Tensor, Tensor]:
+    """Split ``softmax(logits)`` around the label class, in log space (DKD's notation).
+
+    Args:
+        logits: (B, C) logits, already divided by the temperature.
+        gt_mask: (B, C) bool, True at each sample's label class.
+
+    Returns:
+        ``log_b`` (B, 2): ``log [p_y, sum_{c != y} p_c]``, the binary target /
+        non-target distribution, computed with logsumexp (no ``log`` of a sum of
+        probabilities, so it cannot underflow to ``log 0``); and ``log_q`` (B, C): the
+        log-softmax over the non-target classes. The label entry of ``log_q`` is a 0
+        placeholder (its probability is 0): callers mask it with ``gt_mask``.
+    """
+    lse_all = logits.logsumexp(dim=1, keepdim=True)
+    lse_other = logits.masked_fill(gt_mask, float('-inf')).logsumexp(dim=1, keepdim=True)
+    log_p_target = (logits * gt_mask).sum(dim=1, keepdim=True) - lse_all
+    log_b = torch.cat([log_p_target, lse_other - lse_all], dim=1)
+    log_q = (logits - lse_other).masked_fill(gt_mask, 0.0)
+    return log_b, log_q
+
+
+def autocast_off(tensor: Tensor) -> torch.autocast:
+    """Context that turns autocast off on ``tensor``'s device.
+
+    Under AMP, autocast runs matmuls in half precision even on float32 operands. The
+    Gram and similarity matrices of feature losses sum thousands of products, which
+    overflows fp16 and blurs the small differences the losses measure; inside this
+    context they run in the dtype of their (``upcast``) operands.
+    """
+    return torch.autocast(device_type=tensor.device.type, enabled=False)
+
+
+def aligned_stage_pairs(loss_name: str, feats_s: Sequence[Tensor],
+                        feats_t: Sequence[Tensor]) -> List[Tuple[Tensor, Tensor]]:
+    """Pair the student's and teacher's stage maps (B, C, H, W), upcast.
+
+    Where a pair's spatial sizes differ, the larger map is adaptive-average-pooled to
+    the smaller one (mdistiller's alignment, which assumes square maps, generalised to
+    H x W). Channels may differ. Raises a ValueError, naming the stage and both shapes,
+    when the stage counts differ, a map is not 4-D, the batch sizes differ, or neither
+    map is at least as large as the other in both height and width.
+    """
+    for role, feats in (('student', feats_s), ('teacher', feats_t)):
+        if isinstance(feats, Tensor) or len(feats) == 0:
+            raise ValueError(
+                f'{loss_name}: feats_{role[0]} must be a non-empty tuple of stage maps '
+                f'(B, C, H, W), shallow to deep; got '
+                f'{tuple(feats.shape) if isinstance(feats, Tensor) else feats!r}.')
+    if len(feats_s) != len(feats_t):
+        raise ValueError(
+            f'{loss_name}: the student gives {len(feats_s)} feature stages and the '
+            f'teacher {len(feats_t)}; stages are compared pairwise, so both must give '
+            'the same number. Declare one teacher stage per student stage in the '
+            "distiller config, e.g. teacher_taps=dict(feats=['backbone.layer2', ...]).")
+    pairs = []
+    for stage, (f_s, f_t) in enumerate(zip(feats_s, feats_t)):
+        shapes = f'student {tuple(f_s.shape)}, teacher {tuple(f_t.shape)}'
+        if f_s.dim() != 4 or f_t.dim() != 4:
+            raise ValueError(f'{loss_name}: stage {stage}: expected (B, C, H, W) maps, '
+                             f'got {shapes}.')
+        if f_s.shape[0] != f_t.shape[0]:
+            raise ValueError(f'{loss_name}: stage {stage}: batch sizes differ ({shapes}); '
+                             'both models must see the same batch.')
+        f_s, f_t = upcast(f_s), upcast(f_t)
+        size_s, size_t = tuple(f_s.shape[2:]), tuple(f_t.shape[2:])
+        if size_s != size_t:
+            if all(s >= t for s, t in zip(size_s, size_t)):
+                f_s = F.adaptive_avg_pool2d(f_s, size_t)
+            elif all(s <= t for s, t in zip(size_s, size_t)):
+                f_t = F.adaptive_avg_pool2d(f_t, size_s)
+            else:
+                raise ValueError(
+                    f'{loss_name}: stage {stage}: spatial sizes cannot be aligned '
+                    f'({shapes}): pooling needs one map at least as large as the other '
+                    'in both height and width. Tap stages whose sizes nest, or resize '
+                    'one side before the loss.')
+        pairs.append((f_s, f_t))
+    return pairs
+
+
+def check_pooled_pair(loss_name: str, pooled_s: Tensor, pooled_t: Tensor,
+                      min_batch: int) -> None:
+    """Raise a ValueError unless both are (B, D) with the same B >= ``min_batch``."""
+    shapes = f'student {tuple(pooled_s.shape)}, teacher {tuple(pooled_t.shape)}'
+    if pooled_s.dim() != 2 or pooled_t.dim() != 2:
+        raise ValueError(f'{loss_name}: expected (B, D) pooled vectors, got {shapes}; '
+                         'flatten the penultimate features (tap the classifier input).')
+    if pooled_s.shape[0] != pooled_t.shape[0]:
+        raise ValueError(f'{loss_name}: batch sizes differ ({shapes}); both models '
+                         'must see the same batch.')
+    if pooled_s.shape[0] < min_batch:
+        raise ValueError(f'{loss_name}: needs at least {min_batch} samples per batch, '
+                         f'got {shapes}; it compares samples with each other.')
+
+
+def below_median(values: Tensor) -> Tensor:
+    """Boolean mask ``values <= median(values)`` over all elements, without host sync.
+
+    The median is numpy's 50th percentile with linear interpolation (the mean of the
+    two middle values for an even count), which the MLKD / SKD reference code computes
+    with ``np.percentile`` on the host. Without ties, ``ceil(n / 2)`` of the ``n``
+    elements are selected: exactly half for an even count.
+    """
+    flat = values.detach().flatten()
+    ordered = flat.sort().values
+    count = flat.numel()
+    lower, upper = ordered[(count - 1) // 2], ordered[count // 2]
+    median = upper - (upper - lower) * 0.5
+    return values.detach() <= median

@@ -1,0 +1,125 @@
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.registry import MODELS
+from torch import Tensor
+
+from .utils import hard_labels, reduce_per_sample, upcast
+
+
+def spp_region_logits(feature_map: Tensor,
+                      weight: Tensor,
+                      bias: Optional[Tensor] = None,
+                      levels: Sequence[int] = (1, 2, 4),
+                      grid: int = 4) -> Tensor:
+    """Logits of the spatial-pyramid regions of a feature map, for SDD.
+
+    Reproduces SDD's ``SPP`` module and ``*_SDD`` model heads
+    (shicaiwei123/SDD-CVPR2024 ``mdistiller/models/cifar/utils.py::SPP``): the map is
+    adaptively average-pooled to a ``grid x grid`` map (4 x 4), every level ``l`` is
+    then pooled **from that grid** to ``l x l`` (not from the full map), the cells are
+    flattened row-major and concatenated coarse to fine, and each cell's pooled vector
+    goes through the model's own linear classifier.
+
+    Region 0 (level 1) equals the model's global logits when ``H`` and ``W`` are
+    multiples of ``grid`` (CIFAR's 8 x 8 maps). Otherwise (e.g. 7 x 7 ImageNet maps)
+    the adaptive 4 x 4 cells overlap and region 0 is the classifier applied to the mean
+    of the 16 cells, exactly as in the original.
+
+    It works for any model whose head is a single linear layer on the globally pooled
+    final feature map (torchvision / mmpretrain ResNets, MobileNets, the CIFAR zoo):
+    pass that layer's ``weight`` and ``bias``. Gradients reach the feature map and the
+    classifier (the student's classifier is trained through the region logits, as in
+    the original); call it under ``torch.no_grad()`` for the teacher.
+
+    Args:
+        feature_map: (B, D, H, W) final feature map, the input of global pooling.
+        weight: (C, D) classifier weight.
+        bias: (C,) classifier bias, or None.
+        levels: Pyramid levels, coarse to fine; SDD's ``M``: ``(1, 2, 4)`` (N = 21
+            regions) or ``(1, 2)`` (N = 5).
+        grid: Side of the intermediate grid every level is pooled from (4 in SDD,
+            also for ``M=[1,2]``); each level must divide it.
+
+    Returns:
+        (B, C, N) region logits, ``N = sum(l * l for l in levels)``, in the order of
+        the ``region_logits_s`` / ``region_logits_t`` inputs of :class:`SDDKDLoss`.
+    """
+    if any(grid % level for level in levels):
+        raise ValueError(f'every level must divide grid={grid}, got levels={levels}')
+    cells = F.adaptive_avg_pool2d(feature_map, grid)
+    pooled = torch.cat(
+        [F.adaptive_avg_pool2d(cells, level).flatten(2) for level in levels], dim=2)
+    return F.linear(pooled.transpose(1, 2), weight, bias).transpose(1, 2)
+
+
+@MODELS.register_module()
+class SDDKDLoss(nn.Module):
+    """Scale Decoupled Distillation with the KD loss (SD-KD).
+
+    Wei, Luo, Luo. "Scale Decoupled Distillation", CVPR 2024; code:
+    shicaiwei123/SDD-CVPR2024 ``mdistiller/distillers/KD.py::sdd_kd_loss``.
+
+    The logits of ``N`` spatial-pyramid regions (region 0 = the global logits, see
+    :func:`spp_region_logits`) are each distilled with KD; a local region whose teacher
+    prediction disagrees in correctness with the teacher's global prediction (global
+    right / local wrong or global wrong / local right) is a *complementary* region and
+    weighted ``beta`` (2), the others (*consistent*, and every global region) weigh 1:
+
+    .. math::
+        L = \\frac{w}{N B} \\sum_{r=1}^{N} \\sum_{i=1}^{B} \\omega_{ri} \\, T^2
+            \\mathrm{KL}\\big(\\mathrm{softmax}(z^t_{ri}/T) \\,\\|\\,
+            \\mathrm{softmax}(z^s_{ri}/T)\\big), \\quad
+        \\omega_{ri} = \\begin{cases} \\beta & [\\hat y^t_{ri} = y_i] \\ne
+            [\\hat y^t_{1i} = y_i] \\\\ 1 & \\text{otherwise} \\end{cases}
+
+    with ``\\hat y^t_{ri}`` the teacher's argmax on region ``r``. No warm-up. With
+    ``N = 1`` it is plain KD. This is the reference's value; it also zeroes NaN
+    entries of the element-wise KL and returns 0 when the total is not finite, which is
+    kept here without host synchronisation (``torch.where``).
+
+    ``target`` may be (B,) labels or (B, C) soft scores (Mixup/CutMix); soft scores are
+    reduced to their argmax class, which decides the teacher's "correct" flags.
+
+    Args:
+        temperature: Temperature ``T`` (4 on CIFAR-100, 1 on ImageNet).
+        complementary_weight: Weight ``beta`` of the complementary regions (2, fixed in
+            the reference code).
+        loss_weight: Weight ``w`` (the reference's ``KD_WEIGHT``: 0.9 with the
+            student's cross-entropy at 0.1 on CIFAR-100).
+        reduction: ``'mean'`` over the batch, ``'sum'``, or ``'none'`` for the (B,)
+            per-sample values ``(1/N) sum_r omega_ri l_ri``.
+    """
+
+    def __init__(self,
+                 temperature: float = 4.0,
+                 complementary_weight: float = 2.0,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean') -> None:
+        super().__init__()
+        self.temperature = temperature
+        self.complementary_weight = complementary_weight
+        self.loss_weight = loss_weight
+        self.reduction = reduction
+
+    def forward(self, region_logits_s: Tensor, region_logits_t: Tensor,
+                target: Tensor) -> Tensor:
+        """Return the weighted SD-KD term (a scalar unless ``reduction='none'``)."""
+        temperature = self.temperature
+        logits_s, logits_t = upcast(region_logits_s), upcast(region_logits_t)
+        log_p_s = F.log_softmax(logits_s / temperature, dim=1)
+        log_p_t = F.log_softmax(logits_t / temperature, dim=1)
+        kl = F.kl_div(log_p_s, log_p_t, reduction='none', log_target=True)
+        kl = torch.where(torch.isnan(kl), torch.zeros_like(kl), kl)
+        per_region = kl.sum(dim=1) * temperature**2  # (B, N)
+
+        correct = logits_t.argmax(dim=1) == hard_labels(target)[:, None]  # (B, N)
+        complementary = correct != correct[:, :1]
+        weights = torch.where(complementary,
+                              per_region.new_tensor(self.complementary_weight),
+                              per_region.new_tensor(1.0))
+        per_sample = (weights * per_region).mean(dim=1)
+        loss = self.loss_weight * reduce_per_sample(per_sample, self.reduction)
+        return torch.where(torch.isfinite(loss), loss, torch.zeros_like(loss))

@@ -1,0 +1,30 @@
+# `make demo` and `make test` build .venv on first use (pinned CPU-capable torch and the
+# OpenMMLab stack), then run. Re-runs reuse it; editing a requirements file reinstalls.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.kd_plugin-installed
+# openmim's own dependency chain (opendatalab -> openxlab) pins old setuptools/requests
+# versions; mim needs none of it, so it is installed with its real dependencies only.
+MIM_DEPS := Click colorama model-index pandas requests rich tabulate
+
+.PHONY: install test demo clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py requirements/pinned.txt requirements/runtime.txt requirements/tests.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/pinned.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(MIM_DEPS)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps openmim==0.3.9
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+test: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests
+
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/demo.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info kd_plugin/.mim work_dirs/demo

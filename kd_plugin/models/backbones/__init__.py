@@ -1,1 +1,14 @@
-# Registered on import; see the modules of this package.
+"""Backbones registered on import: the CIFAR model zoo of RepDistiller / mdistiller."""
+from .cifar_base import CIFARBackbone
+from .cifar_mobilenet_v2 import CIFARMobileNetV2
+from .cifar_resnet import CIFARResNet
+from .cifar_resnet50 import CIFARResNet50
+from .cifar_shufflenet_v1 import CIFARShuffleNetV1
+from .cifar_shufflenet_v2 import CIFARShuffleNetV2
+from .cifar_vgg import CIFARVGG
+from .cifar_wrn import CIFARWideResNet
+
+__all__ = [
+    'CIFARBackbone', 'CIFARMobileNetV2', 'CIFARResNet', 'CIFARResNet50', 'CIFARShuffleNetV1',
+    'CIFARShuffleNetV2', 'CIFARVGG', 'CIFARWideResNet'
+]

@@ -215,3 +215,21 @@ def test_teacher_from_a_config_file(tmp_path):
     packaged = distiller(teacher='mmpretrain::resnet/resnet18_8xb16_cifar10.py',
                          student=classifier(4, num_classes=10))
     assert type(packaged.teacher.backbone).__name__ == 'ResNet_CIFAR'
+
+
+@MODELS.register_module(force=True)
+class ClassifierProbeLoss(nn.Module):
+    """Test double: student pooled features through the teacher's frozen classifier."""
+
+    def forward(self, pooled_s: Tensor, classifier_t: nn.Module,
+                logits_t: Tensor) -> Tensor:
+        self.classifier_t = classifier_t
+        return (classifier_t(pooled_s[:, :1].repeat(1, 64)) - logits_t).square().mean()
+
+
+def test_module_taps_give_the_teacher_classifier():
+    model = distiller(distill_losses=dict(loss_probe=dict(type='ClassifierProbeLoss')))
+    losses = model(*batch(), mode='loss')
+    assert model.distill_losses['loss_probe'].classifier_t is model.teacher.head.fc
+    losses['loss_probe'].backward()
+    assert model.teacher.head.fc.weight.grad is None

@@ -64,6 +64,8 @@ def default_tap(model: nn.Module, name: str, role: str) -> TapSpec:
         return logits_module_path(model)
     if name == 'pooled':
         return classifier_layer_path(model) + ':input'
+    if name == 'classifier':
+        return classifier_layer_path(model) + ':module'
     declared = getattr(getattr(model, 'backbone', None), 'distill_taps', {})
     if name in declared:
         return [f'backbone.{path}' for path in declared[name]]

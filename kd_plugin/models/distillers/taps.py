@@ -1,23 +1,28 @@
 """Record intermediate values of a model by module path, with forward hooks.
 
 A *tap* is a module path inside a classifier, e.g. ``'backbone.layer2'`` (the module's
-output) or ``'head.fc:input'`` (its first positional input). A :class:`ModelTaps`
-records named groups of taps during one forward pass, so the distiller reads every
-feature a loss asks for from the single forward it runs anyway.
+output), ``'head.fc:input'`` (its first positional input) or ``'head.fc:module'`` (the
+module itself, e.g. a frozen teacher classifier or BN whose parameters a loss reads).
+A :class:`ModelTaps` records named groups of taps during one forward pass, so the
+distiller reads every feature a loss asks for from the single forward it runs anyway.
 """
 from typing import Dict, List, Sequence, Tuple, Union
 
 import torch.nn as nn
 from torch import Tensor
 
-INPUT_SUFFIX = ':input'
+TAP_KINDS = ('output', 'input', 'module')
 
 
-def split_tap(tap: str) -> Tuple[str, bool]:
-    """``'head.fc:input'`` -> ``('head.fc', True)``; ``'backbone'`` -> ``('backbone', False)``."""
-    if tap.endswith(INPUT_SUFFIX):
-        return tap[:-len(INPUT_SUFFIX)], True
-    return tap, False
+def split_tap(tap: str) -> Tuple[str, str]:
+    """``'head.fc:input'`` -> ``('head.fc', 'input')``; ``'backbone'`` -> ``('backbone',
+    'output')``."""
+    path, _, kind = tap.partition(':')
+    kind = kind or 'output'
+    if kind not in TAP_KINDS:
+        raise ValueError(f'tap {tap!r}: the suffix must be one of '
+                         f'{[":" + k for k in TAP_KINDS[1:]]} (or none for the output)')
+    return path, kind
 
 
 def resolve_module(model: nn.Module, path: str, owner: str) -> nn.Module:
@@ -55,6 +60,7 @@ class ModelTaps:
         self.layout: Dict[str, Union[str, Tuple[str, ...]]] = {}
         self._active = False
         self._values: Dict[str, Tensor] = {}
+        self._constants: Dict[str, nn.Module] = {}
         hooked = set()
         for name, paths in groups.items():
             self.layout[name] = paths if isinstance(paths, str) else tuple(paths)
@@ -62,9 +68,12 @@ class ModelTaps:
                 if tap in hooked:
                     continue
                 hooked.add(tap)
-                path, want_input = split_tap(tap)
+                path, kind = split_tap(tap)
                 module = resolve_module(model, path, owner)
-                module.register_forward_hook(self._make_hook(tap, want_input))
+                if kind == 'module':
+                    self._constants[tap] = module
+                else:
+                    module.register_forward_hook(self._make_hook(tap, kind == 'input'))
 
     def _make_hook(self, tap: str, want_input: bool):
 
@@ -115,7 +124,7 @@ class _Recording:
         self.taps = taps
 
     def __enter__(self) -> ModelTaps:
-        self.taps._values = {}
+        self.taps._values = dict(self.taps._constants)
         self.taps._active = True
         return self.taps
 

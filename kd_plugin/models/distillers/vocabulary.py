@@ -23,6 +23,7 @@ MODEL_OUTPUTS: Dict[str, str] = {
              'shallow to deep',
     'preact_feats': 'the same stages taken before the last ReLU of each stage',
     'pooled': '(B, D) penultimate vector, the input of the classifier\'s linear layer',
+    'classifier': 'the nn.Linear classifier module (the teacher\'s is frozen)',
 }
 
 

@@ -123,3 +123,45 @@ class SDDKDLoss(nn.Module):
         per_sample = (weights * per_region).mean(dim=1)
         loss = self.loss_weight * reduce_per_sample(per_sample, self.reduction)
         return torch.where(torch.isfinite(loss), loss, torch.zeros_like(loss))
+
+
+@MODELS.register_module()
+class SDDLoss(nn.Module):
+    """SD-KD on a distiller's own models: region logits, then :class:`SDDKDLoss`.
+
+    The region logits of both models are computed as SDD's ``*_SDD`` models do
+    (:func:`spp_region_logits`): the last stage map ``feats_*[-1]``, the map the
+    classifier's global pooling reads, is pooled over the spatial pyramid ``levels``
+    and every region goes through that model's own linear classifier
+    (``classifier_*``). So any classifier with a linear head works; the CIFAR zoo's
+    default taps give the right map, other models declare it
+    (``student_taps=dict(feats='backbone')`` for a backbone with ``out_indices=(3,)``).
+    The teacher's regions carry no gradient.
+
+    Args:
+        levels: Pyramid levels ``M``: ``(1, 2)`` for ResNet32x4->ResNet8x4 and
+            VGG13->VGG8, ``(1, 2, 4)`` for the heterogeneous CIFAR-100 pairs (SDD's
+            scripts).
+        temperature, complementary_weight, loss_weight: as :class:`SDDKDLoss`.
+    """
+
+    def __init__(self,
+                 levels: Sequence[int] = (1, 2, 4),
+                 temperature: float = 4.0,
+                 complementary_weight: float = 2.0,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.levels = tuple(levels)
+        self.region_loss = SDDKDLoss(temperature, complementary_weight, loss_weight)
+
+    def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor],
+                classifier_s: nn.Linear, classifier_t: nn.Linear,
+                target: Tensor) -> Tensor:
+        """Return the weighted SD-KD term."""
+        region_logits_s = spp_region_logits(feats_s[-1], classifier_s.weight,
+                                            classifier_s.bias, self.levels)
+        with torch.no_grad():
+            region_logits_t = spp_region_logits(feats_t[-1], classifier_t.weight,
+                                                classifier_t.bias, self.levels)
+        return self.region_loss(region_logits_s=region_logits_s,
+                                region_logits_t=region_logits_t, target=target)

@@ -1,4 +1,5 @@
 from .classification_distiller import ClassificationDistiller
+from .data_preprocessor import MultiViewClsDataPreprocessor
 from .taps import ModelTaps
 
-__all__ = ['ClassificationDistiller', 'ModelTaps']
+__all__ = ['ClassificationDistiller', 'ModelTaps', 'MultiViewClsDataPreprocessor']

@@ -11,8 +11,8 @@ from mmpretrain.structures import DataSample
 
 from kd_plugin.engine.checkpoint import load_model_weights
 from .taps import ModelTaps, resolve_module
-from .vocabulary import (BATCH_INPUTS, check_requested, forward_argument_names,
-                         split_model_output)
+from .vocabulary import (BATCH_INPUTS, VIEW_OUTPUTS, check_requested,
+                         forward_argument_names, input_owner, split_model_output)
 
 TapSpec = Union[str, Sequence[str]]
 TEACHER_PREFIX = 'teacher.'
@@ -139,6 +139,7 @@ class ClassificationDistiller(BaseClassifier):
         for name, loss in self.distill_losses.items():
             check_requested(name, loss, self._loss_inputs[name], extra_outputs)
         self._batch_inputs = sorted(requested & set(BATCH_INPUTS))
+        self._view_outputs = sorted(requested & set(VIEW_OUTPUTS))
         self.teacher_taps: Optional[ModelTaps] = None
         self.student_taps = self._build_taps(self.student, 'student', requested,
                                              student_taps or {})
@@ -146,9 +147,9 @@ class ClassificationDistiller(BaseClassifier):
             self._freeze_teacher()
             self.teacher_taps = self._build_taps(self.teacher, 'teacher', requested,
                                                  teacher_taps or {})
-        elif any(split_model_output(arg)[1] == 'teacher' for arg in requested):
+        elif any(input_owner(arg) == 'teacher' for arg in requested):
             users = [n for n, args in self._loss_inputs.items()
-                     if any(split_model_output(a)[1] == 'teacher' for a in args)]
+                     if any(input_owner(a) == 'teacher' for a in args)]
             raise ValueError(f'{users} need teacher outputs but teacher=None; set '
                              '`teacher` (and `teacher_ckpt`) or use a self-distillation loss.')
 
@@ -225,6 +226,7 @@ class ClassificationDistiller(BaseClassifier):
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
         """Student head loss (scaled) plus every distillation term."""
+        inputs, extra_views = self._split_views(inputs, data_samples)
         available = self._batch_values(inputs, data_samples)
         available.update(self._teacher_outputs(inputs))
         if self.student_taps is None:
@@ -234,6 +236,7 @@ class ClassificationDistiller(BaseClassifier):
                 student_losses = self.student(inputs, data_samples, mode='loss')
             available.update(
                 {f'{k}_s': v for k, v in self.student_taps.collect().items()})
+        available.update(self._view_outputs_of(extra_views))
 
         losses = {}
         for key, value in student_losses.items():
@@ -243,6 +246,30 @@ class ClassificationDistiller(BaseClassifier):
         for name, loss in self.distill_losses.items():
             losses[name] = loss(**{arg: available[arg] for arg in self._loss_inputs[name]})
         return losses
+
+    def _split_views(self, inputs: torch.Tensor, data_samples: List[DataSample]):
+        """Split a view-major ``(V * B, ...)`` batch (MultiViewClsDataPreprocessor)."""
+        num_views = inputs.shape[0] // len(data_samples)
+        if num_views == 1:
+            if self._view_outputs:
+                raise ValueError(
+                    f'The losses ask for {self._view_outputs}, but the batch has one view '
+                    'per image. Wrap the training pipeline in MultiView (weak and strong '
+                    'transforms) and use MultiViewClsDataPreprocessor.')
+            return inputs, []
+        views = inputs.chunk(num_views)
+        return views[0], list(views[1:])
+
+    def _view_outputs_of(self, extra_views: List[torch.Tensor]) -> dict:
+        """Logits of the second view: a student forward, a teacher forward (no grad)."""
+        outputs = {}
+        for name in self._view_outputs:
+            if VIEW_OUTPUTS[name] == 'student':
+                outputs[name] = self.student(extra_views[0], mode='tensor')
+            else:
+                with torch.no_grad():
+                    outputs[name] = self.teacher(extra_views[0], mode='tensor')
+        return outputs
 
     def _teacher_outputs(self, inputs: torch.Tensor) -> dict:
         if self.teacher_taps is None:

@@ -53,6 +53,14 @@ BATCH_INPUTS: Dict[str, BatchInput] = {
         lambda inputs, samples: inputs),
 }
 
+VIEW_OUTPUTS: Dict[str, str] = {
+    'logits_s_strong': 'student',
+    'logits_t_strong': 'teacher',
+}
+VIEW_DESCRIPTION = ('(B, C) logits of the second (strongly augmented) view of the same '
+                    'images; the pipeline must give two views (MultiView transform and '
+                    'MultiViewClsDataPreprocessor)')
+
 MODEL_SUFFIXES = {'_s': 'student', '_t': 'teacher'}
 
 
@@ -76,15 +84,20 @@ def split_model_output(name: str) -> Tuple[str, str]:
     return '', ''
 
 
+def input_owner(name: str) -> str:
+    """'student' / 'teacher' for inputs computed by a model, '' for batch inputs."""
+    return VIEW_OUTPUTS.get(name) or split_model_output(name)[1]
+
+
 def check_requested(loss_name: str, loss: nn.Module, requested: Sequence[str],
                     extra_outputs: Set[str]) -> None:
     """Raise a ValueError naming the loss and the vocabulary for an unknown input."""
     known_outputs = set(MODEL_OUTPUTS) | extra_outputs
     for name in requested:
         base, owner = split_model_output(name)
-        if name in BATCH_INPUTS or (owner and base in known_outputs):
+        if name in BATCH_INPUTS or name in VIEW_OUTPUTS or (owner and base in known_outputs):
             continue
-        vocabulary = sorted(BATCH_INPUTS) + sorted(
+        vocabulary = sorted(BATCH_INPUTS) + sorted(VIEW_OUTPUTS) + sorted(
             f'{base}{suffix}' for base in known_outputs for suffix in MODEL_SUFFIXES)
         raise ValueError(
             f'{loss_name} ({type(loss).__name__}) asks for {name!r}, which is not in '

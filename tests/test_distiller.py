@@ -233,3 +233,14 @@ def test_module_taps_give_the_teacher_classifier():
     assert model.distill_losses['loss_probe'].classifier_t is model.teacher.head.fc
     losses['loss_probe'].backward()
     assert model.teacher.head.fc.weight.grad is None
+
+
+def test_docs_list_the_whole_vocabulary():
+    from pathlib import Path
+
+    from kd_plugin.models.distillers.vocabulary import (BATCH_INPUTS, MODEL_OUTPUTS,
+                                                        MODEL_SUFFIXES, VIEW_OUTPUTS)
+    doc = (Path(__file__).parent.parent / 'docs' / 'loss_api.md').read_text()
+    names = list(BATCH_INPUTS) + list(VIEW_OUTPUTS) + [
+        base + suffix for base in MODEL_OUTPUTS for suffix in MODEL_SUFFIXES]
+    assert [name for name in names if f'`{name}`' not in doc] == []

@@ -7,8 +7,9 @@ from .cifar_shufflenet_v1 import CIFARShuffleNetV1
 from .cifar_shufflenet_v2 import CIFARShuffleNetV2
 from .cifar_vgg import CIFARVGG
 from .cifar_wrn import CIFARWideResNet
+from .mobilenet_v1 import MobileNetV1
 
 __all__ = [
     'CIFARBackbone', 'CIFARMobileNetV2', 'CIFARResNet', 'CIFARResNet50', 'CIFARShuffleNetV1',
-    'CIFARShuffleNetV2', 'CIFARVGG', 'CIFARWideResNet'
+    'CIFARShuffleNetV2', 'CIFARVGG', 'CIFARWideResNet', 'MobileNetV1'
 ]

@@ -1,0 +1,205 @@
+"""Convert ImageNet checkpoints (torchvision ResNet, mdistiller / ReviewKD MobileNetV1)
+into MMPretrain checkpoints.
+
+Supported source layouts (parameter and buffer names of the source model):
+
+* ``resnet18`` / ``resnet34`` / ``resnet50``: torchvision's ``resnet18/34/50`` (any
+  torchvision weights, e.g. ``resnet34-333f7ec4.pth`` and ``resnet50-19c8e357.pth``,
+  the teachers of mdistiller's ImageNet pairs): ``conv1``, ``bn1``,
+  ``layer{1-4}.{i}.{conv,bn}{1,2[,3]}``, ``layer{k}.0.downsample.{0,1}``, ``fc``.
+  MMPretrain's ``ResNet`` (style 'pytorch') uses the same names.
+* ``mobilenet_v1``: the MobileNetV1 of mdistiller
+  (``mdistiller/models/imagenet/mobilenetv1.py``) and ReviewKD
+  (``ImageNet/models/mobilenet.py``): ``model.0.{0,1}`` (stem conv, BN),
+  ``model.{1-13}.{0,1,3,4}`` (depthwise conv, BN, pointwise conv, BN), ``fc``;
+  :class:`~kd_plugin.models.backbones.MobileNetV1` uses the same names.
+
+So the conversion is ``backbone.`` + name, and ``fc`` becomes ``head.fc``. The file
+may hold the state dict itself (torchvision) or a dict with it under ``state_dict``,
+``model`` or ``model_state_dict`` (training scripts such as pytorch/examples' ImageNet
+script, which ReviewKD's follows, or mdistiller's); a ``module.`` prefix
+(DataParallel / DDP) is removed. Missing BatchNorm ``num_batches_tracked`` counters
+(weights saved before PyTorch 0.4.1) are filled with zeros.
+
+The target is the model of ``configs/_base_/models/imagenet/<arch>.py``; the converted
+state dict is checked against it (names and shapes), so it loads with ``strict=True``.
+"""
+import functools
+from collections import OrderedDict
+from pathlib import Path
+from typing import Dict, Iterable, List, Mapping, Tuple, Union
+
+import torch
+from mmengine.config import Config
+from mmpretrain.registry import MODELS
+from torch import Tensor
+
+from ...engine.checkpoint import extract_state_dict, safe_load
+from ...version import __version__
+from .cifar_checkpoint import CheckpointLayoutError
+
+#: Architectures that have a config in ``configs/_base_/models/imagenet/``.
+IMAGENET_ARCHS: Tuple[str, ...] = ('resnet18', 'resnet34', 'resnet50', 'mobilenet_v1')
+
+_SOURCE_HEAD = 'fc.'
+_EXAMPLES = 4
+
+
+def imagenet_config_file(arch: str) -> Path:
+    """Path of ``configs/_base_/models/imagenet/<arch>.py``.
+
+    Looked up in the package data of an installed kd_plugin (``kd_plugin/.mim``) and
+    in the source tree.
+    """
+    if arch not in IMAGENET_ARCHS:
+        raise ValueError(f'unknown ImageNet architecture {arch!r}; known: '
+                         + ', '.join(IMAGENET_ARCHS))
+    package = Path(__file__).resolve().parents[2]
+    relative = Path('_base_', 'models', 'imagenet', f'{arch}.py')
+    candidates = (package / '.mim' / 'configs' / relative, package.parent / 'configs' / relative)
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f'no config for {arch!r}; looked at: '
+                            + ', '.join(str(path) for path in candidates))
+
+
+@functools.lru_cache(maxsize=None)
+def expected_layout(arch: str) -> Dict[str, Tuple[int, ...]]:
+    """Name -> shape of the state dict of the ``arch`` config's model."""
+    model = MODELS.build(Config.fromfile(imagenet_config_file(arch)).model)
+    return {name: tuple(value.shape) for name, value in model.state_dict().items()}
+
+
+def map_key(key: str) -> str:
+    """MMPretrain name of the source parameter or buffer ``key``."""
+    if key.startswith(_SOURCE_HEAD):
+        return 'head.fc.' + key[len(_SOURCE_HEAD):]
+    return 'backbone.' + key
+
+
+def original_key(name: str) -> str:
+    """Inverse of :func:`map_key`: the source name of the MMPretrain ``name``."""
+    if name.startswith('head.fc.'):
+        return _SOURCE_HEAD + name[len('head.fc.'):]
+    return name[len('backbone.'):]
+
+
+def _examples(names: Iterable[str]) -> str:
+    names = sorted(names)
+    shown = ', '.join(names[:_EXAMPLES])
+    return shown + (f', ... ({len(names)} in all)' if len(names) > _EXAMPLES else '')
+
+
+def _mismatches(state_dict: Mapping[str, Tensor],
+                arch: str) -> Tuple[List[str], List[str], List[str]]:
+    """Source names the model needs but ``state_dict`` lacks, names the model does not
+    have, and shape mismatches (all with source names)."""
+    layout = expected_layout(arch)
+    mapped = {map_key(key): key for key in state_dict}
+    missing = [
+        original_key(name) for name in layout
+        if name not in mapped and not name.endswith('.num_batches_tracked')
+    ]
+    unexpected = [key for name, key in mapped.items() if name not in layout]
+    shapes = [
+        f'{key} {tuple(state_dict[key].shape)} (model: {layout[name]})'
+        for name, key in mapped.items()
+        if name in layout and tuple(state_dict[key].shape) != layout[name]
+    ]
+    return missing, unexpected, shapes
+
+
+def matching_archs(state_dict: Mapping[str, Tensor]) -> List[str]:
+    """Architectures whose model the source ``state_dict`` converts into exactly."""
+    return [arch for arch in IMAGENET_ARCHS if not any(_mismatches(state_dict, arch))]
+
+
+def _strip_data_parallel(state_dict: Mapping[str, Tensor]) -> Mapping[str, Tensor]:
+    if state_dict and all(key.startswith('module.') for key in state_dict):
+        return {key[len('module.'):]: value for key, value in state_dict.items()}
+    return state_dict
+
+
+def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedDict[str, Tensor]':
+    """Map a source state dict of ``arch`` onto the MMPretrain model of its config.
+
+    Args:
+        state_dict: Source names (see the module docstring; a uniform ``module.``
+            prefix is removed) to tensors.
+        arch: One of :data:`IMAGENET_ARCHS`.
+
+    Returns:
+        The state dict in the model's own order, with zero ``num_batches_tracked``
+        where the source had none.
+
+    Raises:
+        CheckpointLayoutError: the names are already MMPretrain's, or names or shapes do
+            not fit ``arch``; the message lists examples of each and the architectures
+            that do fit, if any.
+    """
+    state_dict = _strip_data_parallel(state_dict)
+    converted_names = [key for key in state_dict if key.startswith(('backbone.', 'head.'))]
+    if converted_names:
+        raise CheckpointLayoutError(
+            f'the checkpoint has MMPretrain names ({_examples(converted_names)}): it is '
+            'already converted; load it directly.')
+    missing, unexpected, shapes = _mismatches(state_dict, arch)
+    if missing or unexpected or shapes:
+        lines = [f'the checkpoint does not fit arch {arch!r} '
+                 f'(configs/_base_/models/imagenet/{arch}.py); names as in the source model:']
+        if missing:
+            lines.append(f'  {len(missing)} names the model expects are missing: '
+                         f'{_examples(missing)}')
+        if unexpected:
+            lines.append(f'  {len(unexpected)} checkpoint names the model does not have: '
+                         f'{_examples(unexpected)}')
+        if shapes:
+            lines.append(f'  {len(shapes)} shape mismatches: {_examples(shapes)}')
+        fits = matching_archs(state_dict)
+        lines.append('  archs that fit this checkpoint: '
+                     + (', '.join(fits) if fits else 'none of ' + ', '.join(IMAGENET_ARCHS)))
+        raise CheckpointLayoutError('\n'.join(lines))
+
+    mapped = {map_key(key): value for key, value in state_dict.items()}
+    converted = OrderedDict()
+    for name, shape in expected_layout(arch).items():
+        converted[name] = mapped[name] if name in mapped else torch.zeros(shape,
+                                                                           dtype=torch.long)
+    return converted
+
+
+def load_source_state_dict(path: Union[str, Path]) -> Dict[str, Tensor]:
+    """Read the state dict of a source checkpoint file (``weights_only`` loading).
+
+    Accepts the state dict itself or a dict holding it under ``state_dict``, ``model``
+    or ``model_state_dict``.
+    """
+    state_dict = extract_state_dict(safe_load(str(path), map_location='cpu'))
+    if not isinstance(state_dict, dict):
+        raise CheckpointLayoutError(f'{path}: expected a dict, got {type(state_dict).__name__}.')
+    not_tensors = [key for key, value in state_dict.items() if not isinstance(value, Tensor)]
+    if not_tensors:
+        raise CheckpointLayoutError(
+            f'{path}: neither a state dict nor a dict holding one under state_dict / model '
+            f'/ model_state_dict; entries that are not tensors: {_examples(map(str, not_tensors))}')
+    return state_dict
+
+
+def convert_checkpoint(src: Union[str, Path], dst: Union[str, Path],
+                       arch: str) -> 'OrderedDict[str, Tensor]':
+    """Convert the source checkpoint file ``src`` of ``arch`` and save it as ``dst``.
+
+    ``dst`` holds ``{'state_dict': ..., 'meta': {...}}`` with tensors and plain strings
+    only, loadable with ``weights_only=True`` and, into the model of the ``arch``
+    config, with ``strict=True``. Returns the converted state dict.
+    """
+    converted = convert_state_dict(load_source_state_dict(src), arch)
+    meta = dict(
+        arch=arch,
+        config=f'configs/_base_/models/imagenet/{arch}.py',
+        source=Path(src).name,
+        converter=f'kd_plugin {__version__} torchvision_to_mmpretrain')
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({'state_dict': converted, 'meta': meta}, dst)
+    return converted

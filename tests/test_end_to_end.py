@@ -79,7 +79,7 @@ def test_pip_install_then_mim_test(tmp_path):
 
     from mmpretrain.registry import MODELS
     from mmengine.config import Config
-    config = 'kd_resnet18w16_resnet18w2_1xb32_digits.py'
+    config = 'kd_resnet18w16_resnet18w1_1xb32_digits.py'
     cfg = Config.fromfile(ROOT / 'configs' / 'demo' / config)
     checkpoint = tmp_path / 'distilled.pth'
     torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, checkpoint)

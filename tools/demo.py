@@ -4,7 +4,7 @@ On scikit-learn's bundled handwritten digits (500 training images, 1297 test ima
 through the repository's configs and MMEngine's runner:
 
 1. train a teacher (ResNet-18, width 16);
-2. train the student alone (ResNet-18, width 2);
+2. train the student alone (ResNet-18, width 1);
 3. distill the same student from the teacher with KD.
 
 Prints a table of test top-1 and writes the validation curves to
@@ -26,8 +26,8 @@ import kd_plugin  # noqa: E402,F401
 
 STEPS = (
     ('teacher', 'configs/demo/demo_teacher_resnet18w16_digits.py'),
-    ('student alone', 'configs/demo/demo_student_resnet18w2_digits.py'),
-    ('KD student', 'configs/demo/kd_resnet18w16_resnet18w2_1xb32_digits.py'),
+    ('student alone', 'configs/demo/demo_student_resnet18w1_digits.py'),
+    ('KD student', 'configs/demo/kd_resnet18w16_resnet18w1_1xb32_digits.py'),
 )
 
 

@@ -86,3 +86,46 @@ def test_sdd_regions_come_from_each_models_own_classifier():
     loss.backward()
     assert model.student.head.fc.weight.grad is not None
     assert model.teacher.head.fc.weight.grad is None
+
+
+@MODELS.register_module(force=True)
+class FirstHalfBatch(torch.nn.Module):
+    """Test double for an aux_batch module: the first half of the images, flipped."""
+
+    def forward(self, inputs, logits_t):
+        self.saw_teacher_logits = logits_t.shape
+        return inputs[:inputs.shape[0] // 2].flip(-1)
+
+
+@MODELS.register_module(force=True)
+class AuxKDLoss(torch.nn.Module):
+
+    def forward(self, logits_s_aux, logits_t_aux):
+        self.shapes = (logits_s_aux.shape, logits_t_aux.shape)
+        return (logits_s_aux - logits_t_aux).square().mean()
+
+
+def test_aux_batch_runs_both_models_on_the_built_batch():
+    model = MODELS.build(dict(
+        type='ClassificationDistiller', student=classifier(4), teacher=classifier(8),
+        aux_batch=dict(type='FirstHalfBatch'),
+        distill_losses=dict(loss_aux=dict(type='AuxKDLoss'))))
+    model.eval()
+    torch.manual_seed(0)
+    inputs = torch.randn(4, 3, 16, 16)
+    from mmpretrain.structures import DataSample
+    samples = [DataSample().set_gt_label(0) for _ in range(4)]
+    loss = model.loss(inputs, samples)['loss_aux']
+    assert model.aux_batch.saw_teacher_logits == (4, 5)
+    aux = inputs[:2].flip(-1)
+    with torch.no_grad():
+        expected = (model.student(aux) - model.teacher(aux)).square().mean()
+    torch.testing.assert_close(loss.detach(), expected)
+    try:
+        MODELS.build(dict(type='ClassificationDistiller', student=classifier(4),
+                          teacher=classifier(8),
+                          distill_losses=dict(loss_aux=dict(type='AuxKDLoss'))))
+    except ValueError as error:
+        assert 'aux_batch' in str(error)
+    else:
+        raise AssertionError('logits_*_aux without an aux_batch module must be refused')

@@ -102,6 +102,9 @@ class ClassificationDistiller(BaseClassifier):
             Off by default: the teacher comes from ``teacher_ckpt`` on every run.
         data_preprocessor: Shared by both models (normalisation and batch augments run
             once). Defaults to the student's, including its ``train_cfg.augments``.
+        aux_batch: Optional module config that builds an auxiliary batch in each step
+            (its ``forward`` names vocabulary inputs, like a loss, and returns images);
+            both models run on it and losses read ``logits_s_aux`` / ``logits_t_aux``.
     """
 
     def __init__(self,
@@ -114,6 +117,7 @@ class ClassificationDistiller(BaseClassifier):
                  teacher_taps: Optional[Dict[str, TapSpec]] = None,
                  teacher_in_checkpoint: bool = False,
                  data_preprocessor: Optional[dict] = None,
+                 aux_batch: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None and isinstance(student, dict):
             data_preprocessor = student.get('data_preprocessor')
@@ -133,11 +137,20 @@ class ClassificationDistiller(BaseClassifier):
         self._loss_inputs: Dict[str, List[str]] = {}
         for name, cfg in (distill_losses or {}).items():
             self._add_loss(name, cfg)
+        self.aux_batch = None if aux_batch is None else MODELS.build(aux_batch)
+        self._aux_inputs = ([] if self.aux_batch is None else
+                            forward_argument_names(self.aux_batch))
 
         requested = {arg for args in self._loss_inputs.values() for arg in args}
+        requested |= set(self._aux_inputs)
         extra_outputs = set(student_taps or {}) | set(teacher_taps or {})
         for name, loss in self.distill_losses.items():
             check_requested(name, loss, self._loss_inputs[name], extra_outputs)
+        if self.aux_batch is not None:
+            check_requested('aux_batch', self.aux_batch, self._aux_inputs, extra_outputs)
+        elif any(VIEW_OUTPUTS.get(arg, ('', ''))[1] == 'aux' for arg in requested):
+            raise ValueError('A loss asks for logits_*_aux but the distiller has no '
+                             '`aux_batch` module to build that batch; configure one.')
         self._batch_inputs = sorted(requested & set(BATCH_INPUTS))
         self._view_outputs = sorted(requested & set(VIEW_OUTPUTS))
         self.teacher_taps: Optional[ModelTaps] = None
@@ -236,7 +249,7 @@ class ClassificationDistiller(BaseClassifier):
                 student_losses = self.student(inputs, data_samples, mode='loss')
             available.update(
                 {f'{k}_s': v for k, v in self.student_taps.collect().items()})
-        available.update(self._view_outputs_of(extra_views))
+        available.update(self._view_outputs_of(extra_views, available))
 
         losses = {}
         for key, value in student_losses.items():
@@ -250,25 +263,31 @@ class ClassificationDistiller(BaseClassifier):
     def _split_views(self, inputs: torch.Tensor, data_samples: List[DataSample]):
         """Split a view-major ``(V * B, ...)`` batch (MultiViewClsDataPreprocessor)."""
         num_views = inputs.shape[0] // len(data_samples)
-        if num_views == 1:
-            if self._view_outputs:
-                raise ValueError(
-                    f'The losses ask for {self._view_outputs}, but the batch has one view '
-                    'per image. Wrap the training pipeline in MultiView (weak and strong '
-                    'transforms) and use MultiViewClsDataPreprocessor.')
-            return inputs, []
-        views = inputs.chunk(num_views)
-        return views[0], list(views[1:])
+        if num_views > 1:
+            views = inputs.chunk(num_views)
+            return views[0], list(views[1:])
+        strong = [n for n in self._view_outputs if VIEW_OUTPUTS[n][1] == 'strong']
+        if strong:
+            raise ValueError(
+                f'The losses ask for {strong}, but the batch has one view per image. '
+                'Wrap the training pipeline in MultiView (weak and strong transforms) '
+                'and use MultiViewClsDataPreprocessor.')
+        return inputs, []
 
-    def _view_outputs_of(self, extra_views: List[torch.Tensor]) -> dict:
-        """Logits of the second view: a student forward, a teacher forward (no grad)."""
+    def _view_outputs_of(self, extra_views: List[torch.Tensor], available: dict) -> dict:
+        """Logits of the models on the second view or the auxiliary batch."""
+        batches = {}
         outputs = {}
         for name in self._view_outputs:
-            if VIEW_OUTPUTS[name] == 'student':
-                outputs[name] = self.student(extra_views[0], mode='tensor')
+            role, view = VIEW_OUTPUTS[name]
+            if view not in batches:
+                batches[view] = extra_views[0] if view == 'strong' else self.aux_batch(
+                    **{arg: available[arg] for arg in self._aux_inputs})
+            if role == 'student':
+                outputs[name] = self.student(batches[view], mode='tensor')
             else:
                 with torch.no_grad():
-                    outputs[name] = self.teacher(extra_views[0], mode='tensor')
+                    outputs[name] = self.teacher(batches[view], mode='tensor')
         return outputs
 
     def _teacher_outputs(self, inputs: torch.Tensor) -> dict:

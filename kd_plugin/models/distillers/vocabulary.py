@@ -53,13 +53,20 @@ BATCH_INPUTS: Dict[str, BatchInput] = {
         lambda inputs, samples: inputs),
 }
 
-VIEW_OUTPUTS: Dict[str, str] = {
-    'logits_s_strong': 'student',
-    'logits_t_strong': 'teacher',
+# Logits of the models on another batch than the step's main one: (role, batch).
+VIEW_OUTPUTS: Dict[str, Tuple[str, str]] = {
+    'logits_s_strong': ('student', 'strong'),
+    'logits_t_strong': ('teacher', 'strong'),
+    'logits_s_aux': ('student', 'aux'),
+    'logits_t_aux': ('teacher', 'aux'),
 }
-VIEW_DESCRIPTION = ('(B, C) logits of the second (strongly augmented) view of the same '
-                    'images; the pipeline must give two views (MultiView transform and '
-                    'MultiViewClsDataPreprocessor)')
+VIEW_DESCRIPTIONS = {
+    'strong': '(B, C) logits of the second (strongly augmented) view of the same '
+              'images; the pipeline must give two views (MultiView transform and '
+              'MultiViewClsDataPreprocessor)',
+    'aux': "(B', C) logits of the auxiliary batch built by the distiller's `aux_batch` "
+           "module from this step's inputs (e.g. HE-DA's CutMix of high-energy images)",
+}
 
 MODEL_SUFFIXES = {'_s': 'student', '_t': 'teacher'}
 
@@ -86,7 +93,7 @@ def split_model_output(name: str) -> Tuple[str, str]:
 
 def input_owner(name: str) -> str:
     """'student' / 'teacher' for inputs computed by a model, '' for batch inputs."""
-    return VIEW_OUTPUTS.get(name) or split_model_output(name)[1]
+    return VIEW_OUTPUTS[name][0] if name in VIEW_OUTPUTS else split_model_output(name)[1]
 
 
 def check_requested(loss_name: str, loss: nn.Module, requested: Sequence[str],

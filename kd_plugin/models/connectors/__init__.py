@@ -1,1 +1,7 @@
-# Registered on import; see the modules of this package.
+"""Trainable adapters between student and teacher features, owned by the losses."""
+from .abf import ABF
+from .conv_bn import ConvBNConnector
+from .conv_mlp import ConvMLPConnector
+from .mgd_generator import MGDGenerator
+
+__all__ = ['ABF', 'ConvBNConnector', 'ConvMLPConnector', 'MGDGenerator']

@@ -16,12 +16,23 @@ from .nkd import NKDLoss
 from .wsld import WSLDLoss
 from .clkd import CLKDLoss
 from .mlkd import MLKDLoss
-from .sdd import SDDKDLoss, spp_region_logits
+from .sdd import SDDKDLoss, SDDLoss, spp_region_logits
 from .skd import SKDLoss
+from .strong_view_ce import StrongViewCELoss
 from .uskd import USKDLoss
+from .fitnet import FitNetLoss
+from .vid import VIDLoss
+from .ofd import OFDLoss
+from .reviewkd import ReviewKDLoss
+from .erreviewkd import ERReviewKDLoss
+from .mgd import MGDLoss
+from .srrl import SRRLLoss
 
 __all__ = [
     'KDLoss', 'ATLoss', 'NSTLoss', 'PKTLoss', 'RKDLoss', 'SPLoss', 'CTKDLoss', 'DISTLoss',
     'DKDLoss', 'EDKDLoss', 'ERDKDLoss', 'ERKDLoss', 'LSKDLoss', 'NKDLoss', 'WSLDLoss',
-    'CLKDLoss', 'MLKDLoss', 'SDDKDLoss', 'SKDLoss', 'USKDLoss', 'spp_region_logits'
+    'CLKDLoss', 'MLKDLoss', 'SDDKDLoss', 'SDDLoss', 'SKDLoss', 'StrongViewCELoss', 'USKDLoss',
+    'spp_region_logits',
+    'FitNetLoss', 'VIDLoss', 'OFDLoss', 'ReviewKDLoss', 'ERReviewKDLoss', 'MGDLoss',
+    'SRRLLoss'
 ]

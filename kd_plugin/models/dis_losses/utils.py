@@ -184,3 +184,62 @@ def below_median(values: Tensor) -> Tensor:
     lower, upper = ordered[(count - 1) // 2], ordered[count // 2]
     median = upper - (upper - lower) * 0.5
     return values.detach() <= median
+
+
+
+
+def check_connector_pair(loss_name: str, where: str, connector: str, feat_s: Tensor,
+                         feat_t: Tensor, student_channels: int, teacher_channels: int,
+                         kwarg_index: str = '') -> None:
+    """Raise a ValueError unless ``feat_s``/``feat_t`` are the (B, C, H, W) maps that
+    ``connector`` was built for (``student_channels`` -> ``teacher_channels``).
+
+    The message names ``where`` (e.g. ``'stage 1'``), both shapes, the connector and
+    the kwargs to set (``student_channels{kwarg_index}``, e.g. ``[1]``).
+    """
+    shapes = f'student {tuple(feat_s.shape)}, teacher {tuple(feat_t.shape)}'
+    if feat_s.dim() != 4 or feat_t.dim() != 4:
+        raise ValueError(
+            f'{loss_name}: {where}: expected (B, C, H, W) maps, got {shapes}.')
+    if feat_s.shape[0] != feat_t.shape[0]:
+        raise ValueError(f'{loss_name}: {where}: batch sizes differ ({shapes}); both '
+                         'models must see the same batch.')
+    if (feat_s.shape[1], feat_t.shape[1]) != (student_channels, teacher_channels):
+        raise ValueError(
+            f'{loss_name}: {where}: got {shapes}, but {connector} maps '
+            f'{student_channels} student channels to {teacher_channels} teacher '
+            f'channels. Set student_channels{kwarg_index}={feat_s.shape[1]} and '
+            f'teacher_channels{kwarg_index}={feat_t.shape[1]} in the loss config, or tap '
+            f'the maps {connector} was built for.')
+
+
+def check_connector_stages(loss_name: str, connector: str, feats_s: Sequence[Tensor],
+                           feats_t: Sequence[Tensor], student_channels: Sequence[int],
+                           teacher_channels: Sequence[int]) -> None:
+    """Raise a ValueError unless the maps are those a loss built its connectors for.
+
+    A loss with trainable connectors builds one per stage from its ``student_channels``
+    and ``teacher_channels`` kwargs. This checks that it receives as many stage maps as
+    it has connectors (``connector[i]``), each as :func:`check_connector_pair` wants.
+    """
+    for role, feats in (('student', feats_s), ('teacher', feats_t)):
+        if isinstance(feats, Tensor):
+            raise ValueError(
+                f'{loss_name}: feats of the {role} must be a tuple of stage maps '
+                f'(B, C, H, W), shallow to deep; got one tensor of shape '
+                f'{tuple(feats.shape)}.')
+    if len(feats_s) != len(student_channels) or len(feats_t) != len(teacher_channels):
+        shapes = (f'student {[tuple(f.shape) for f in feats_s]}, '
+                  f'teacher {[tuple(f.shape) for f in feats_t]}')
+        raise ValueError(
+            f'{loss_name}: its {connector} were built for {len(student_channels)} '
+            f'student and {len(teacher_channels)} teacher stages (student_channels='
+            f'{list(student_channels)}, teacher_channels={list(teacher_channels)}), but '
+            f'it received {len(feats_s)} and {len(feats_t)} maps ({shapes}). Tap exactly '
+            'the compared stages (student_taps / teacher_taps, e.g. '
+            "feats=['backbone.layer1', ...]) or list one channel count per tapped stage "
+            'in the loss config.')
+    for stage, (f_s, f_t) in enumerate(zip(feats_s, feats_t)):
+        check_connector_pair(loss_name, f'stage {stage}', f'{connector}[{stage}]', f_s,
+                             f_t, student_channels[stage], teacher_channels[stage],
+                             f'[{stage}]')

@@ -1,0 +1,97 @@
+import math
+from typing import List, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.registry import MODELS
+from torch import Tensor
+
+from kd_plugin.models.connectors import ConvMLPConnector
+from .utils import aligned_stage_pairs, check_connector_stages
+
+
+@MODELS.register_module()
+class VIDLoss(nn.Module):
+    """Variational information distillation.
+
+    Ahn, Hu, Damianou, Lawrence, Dai. "Variational Information Distillation for
+    Knowledge Transfer", CVPR 2019.
+
+    VID maximises a variational lower bound of the mutual information between teacher
+    and student features: the teacher map ``t`` of each stage is modelled as a Gaussian
+    whose mean ``mu(s)`` is regressed from the student map (:class:`ConvMLPConnector`)
+    and whose variance ``sigma_c^2 = softplus(alpha_c) + eps`` is a trainable parameter
+    per teacher channel. The loss is the negative log-likelihood, without its constant,
+    averaged over the elements of each stage and summed over the stages ``i``:
+
+    .. math::
+        L_{VID} = w \\sum_i \\frac{1}{B C_i H_i W_i} \\sum_{b,c,h,w} \\frac{1}{2}
+            \\Big( \\frac{(\\mu_{b,c,h,w}(s) - t_{b,c,h,w})^2}{\\sigma_c^2}
+            + \\log \\sigma_c^2 \\Big)
+
+    ``sigma^2`` starts at ``init_var`` (5). Where the sizes differ, the larger map is
+    average-pooled to the smaller before the regressor, as in both originals. The
+    teacher maps are constants.
+
+    The variances are trained here (``log_scales``, an ``nn.ParameterList`` of this
+    module, so the optimizer, checkpoints and DDP see them), as in RepDistiller, whose
+    ``VIDLoss`` is trained as a module. mdistiller keeps them in a plain Python list
+    that is not registered and not returned as learnable parameters: there ``sigma^2``
+    stays 5 and VID reduces to a scaled MSE plus a constant. That is a bug of the
+    re-implementation, not the method, so it is not reproduced. mdistiller also probes
+    the feature shapes with a train-mode forward of the loaded teacher, which moves its
+    BN running statistics (see :class:`FitNetLoss`); the regressors here are built from
+    explicit channels.
+
+    Args:
+        student_channels: Channels of each compared student stage, shallow to deep
+            (one regressor per stage: the maps of ``feats_s``, in order).
+        teacher_channels: Channels of the matching teacher stages.
+        init_var: Initial variance ``sigma^2`` (``INIT_PRED_VAR``: 5).
+        eps: Floor ``eps`` added to the softplus (1e-5).
+        loss_weight: Weight ``w`` (``FEAT_WEIGHT``: 1 on CIFAR-100).
+    """
+
+    def __init__(self,
+                 student_channels: Sequence[int],
+                 teacher_channels: Sequence[int],
+                 init_var: float = 5.0,
+                 eps: float = 1e-5,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if len(student_channels) != len(teacher_channels):
+            raise ValueError(
+                f'VIDLoss: student_channels={list(student_channels)} and '
+                f'teacher_channels={list(teacher_channels)} must list the same number '
+                'of stages.')
+        if init_var <= eps:
+            raise ValueError(f'VIDLoss: init_var={init_var} must exceed eps={eps}.')
+        self.student_channels = tuple(student_channels)
+        self.teacher_channels = tuple(teacher_channels)
+        self.eps = eps
+        self.loss_weight = loss_weight
+        self.regressors = nn.ModuleList(
+            ConvMLPConnector(c_s, c_t)
+            for c_s, c_t in zip(self.student_channels, self.teacher_channels))
+        # Inverse softplus, so that softplus(alpha) + eps == init_var.
+        alpha = math.log(math.expm1(init_var - eps))
+        self.log_scales = nn.ParameterList(
+            nn.Parameter(torch.full((c_t, ), alpha)) for c_t in self.teacher_channels)
+
+    def variances(self) -> List[Tensor]:
+        """The current ``sigma^2`` of every stage, each (C_t,)."""
+        return [F.softplus(alpha) + self.eps for alpha in self.log_scales]
+
+    def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> Tensor:
+        """Return the weighted VID term, summed over the stages."""
+        check_connector_stages('VIDLoss', 'regressors', feats_s, feats_t,
+                               self.student_channels, self.teacher_channels)
+        pairs = aligned_stage_pairs('VIDLoss', feats_s, feats_t)
+        loss = 0.0
+        for (f_s, f_t), regressor, var in zip(pairs, self.regressors, self.variances()):
+            mean = regressor(f_s).to(f_t.dtype)
+            var = var.to(f_t.dtype).view(1, -1, 1, 1)
+            nll = 0.5 * ((mean - f_t.detach()).pow(2) / var + var.log())
+            loss = loss + nll.mean()
+        return self.loss_weight * loss

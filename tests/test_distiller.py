@@ -244,3 +244,18 @@ def test_docs_list_the_whole_vocabulary():
     names = list(BATCH_INPUTS) + list(VIEW_OUTPUTS) + [
         base + suffix for base in MODEL_OUTPUTS for suffix in MODEL_SUFFIXES]
     assert [name for name in names if f'`{name}`' not in doc] == []
+
+
+def test_teacher_norm_train_keeps_only_batchnorm_in_train_mode():
+    model = distiller(teacher_norm_train=True)
+    model.train()
+    norms = [m for m in model.teacher.modules() if isinstance(m, nn.BatchNorm2d)]
+    others = [m for m in model.teacher.modules() if not isinstance(m, nn.BatchNorm2d)]
+    assert norms and all(m.training for m in norms)
+    assert not any(m.training for m in others)
+    before = norms[0].running_mean.clone()
+    model(*batch(), mode='loss')
+    assert not torch.equal(before, norms[0].running_mean), 'statistics update as OFD'
+    assert any(k.startswith('teacher.') for k in model.state_dict())
+    model.eval()
+    assert not any(m.training for m in model.teacher.modules())

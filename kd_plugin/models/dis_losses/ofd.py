@@ -81,10 +81,10 @@ class OFDLoss(nn.Module):
 
     Teacher mode: the original trains with the teacher **in train mode** (both
     repositories on purpose): its features use batch statistics and its BN running
-    statistics drift. The distiller runs the teacher in eval mode, so the teacher maps
-    here use the running statistics; reproducing the original needs a distiller
-    option that keeps the teacher's BNs in train mode. The margins use only the affine
-    parameters, which do not change either way.
+    statistics drift. The distiller's ``teacher_norm_train=True`` reproduces that (the
+    OFD configs set it); with the default ``False`` the teacher maps use the running
+    statistics of the checkpoint. The margins use only the affine parameters, which do
+    not change either way.
 
     Args:
         student_channels: Channels of each compared student stage (the maps of

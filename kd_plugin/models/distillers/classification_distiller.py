@@ -100,6 +100,11 @@ class ClassificationDistiller(BaseClassifier):
             override the default taps or add new outputs (see :mod:`.taps`).
         teacher_in_checkpoint: Write the teacher's weights into training checkpoints.
             Off by default: the teacher comes from ``teacher_ckpt`` on every run.
+        teacher_norm_train: Keep the teacher's BatchNorm layers in train mode while the
+            student trains (batch statistics, running averages updated; parameters stay
+            frozen), as OFD's original code does. Everything else of the teacher stays
+            in eval(). Since the teacher's statistics then change, they are written into
+            checkpoints (so a resume continues from them).
         data_preprocessor: Shared by both models (normalisation and batch augments run
             once). Defaults to the student's, including its ``train_cfg.augments``.
         aux_batch: Optional module config that builds an auxiliary batch in each step
@@ -116,6 +121,7 @@ class ClassificationDistiller(BaseClassifier):
                  student_taps: Optional[Dict[str, TapSpec]] = None,
                  teacher_taps: Optional[Dict[str, TapSpec]] = None,
                  teacher_in_checkpoint: bool = False,
+                 teacher_norm_train: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  aux_batch: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -132,7 +138,8 @@ class ClassificationDistiller(BaseClassifier):
         self.teacher = None if teacher is None else build_classifier(teacher, 'teacher')
         self.teacher_ckpt = teacher_ckpt
         self.student_loss_weight = student_loss_weight
-        self.teacher_in_checkpoint = teacher_in_checkpoint
+        self.teacher_norm_train = teacher_norm_train
+        self.teacher_in_checkpoint = teacher_in_checkpoint or teacher_norm_train
         self.distill_losses = nn.ModuleDict()
         self._loss_inputs: Dict[str, List[str]] = {}
         for name, cfg in (distill_losses or {}).items():
@@ -214,10 +221,15 @@ class ClassificationDistiller(BaseClassifier):
         super().init_weights()
 
     def train(self, mode: bool = True) -> 'ClassificationDistiller':
-        """Switch the student (and connectors); the teacher always stays in eval()."""
+        """Switch the student (and connectors); the teacher stays in eval() (but for its
+        BatchNorm layers with ``teacher_norm_train``)."""
         super().train(mode)
         if self.teacher is not None:
             self.teacher.eval()
+            if mode and self.teacher_norm_train:
+                for module in self.teacher.modules():
+                    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                        module.train()
         return self
 
     # ---------------------------------------------------------------- forward

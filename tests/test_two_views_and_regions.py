@@ -63,7 +63,6 @@ def test_strong_inputs_without_two_views_is_an_actionable_error():
 def test_sdd_regions_come_from_each_models_own_classifier():
     model = MODELS.build(dict(
         type='ClassificationDistiller', student=classifier(4), teacher=classifier(8),
-        student_taps=dict(feats='backbone'), teacher_taps=dict(feats='backbone'),
         distill_losses=dict(loss_sdd=dict(type='SDDLoss', levels=(1, 2),
                                           temperature=4.0, loss_weight=0.9))))
     torch.manual_seed(0)
@@ -86,6 +85,32 @@ def test_sdd_regions_come_from_each_models_own_classifier():
     loss.backward()
     assert model.student.head.fc.weight.grad is not None
     assert model.teacher.head.fc.weight.grad is None
+
+
+def test_default_feature_map_is_what_each_zoo_classifier_pools():
+    from mmengine.config import Config
+    from pathlib import Path
+    root = Path(__file__).parent.parent / 'configs' / '_base_' / 'models' / 'cifar'
+    for arch in ('resnet8x4', 'ShuffleV1', 'ShuffleV2', 'MobileNetV2', 'vgg8', 'wrn_16_2'):
+        model = MODELS.build(dict(
+            type='ClassificationDistiller',
+            student=Config.fromfile(root / f'{arch}.py').model,
+            distill_losses=dict(loss_probe=dict(type='FeatureMapProbe')))).eval()
+        inputs = torch.randn(2, 3, 32, 32)
+        from mmpretrain.structures import DataSample
+        model.loss(inputs, [DataSample().set_gt_label(0) for _ in range(2)])
+        feature_map = model.distill_losses['loss_probe'].feature_map[-1]
+        pooled = feature_map.mean(dim=(2, 3))
+        torch.testing.assert_close(model.student.head.fc(pooled), model.student(inputs),
+                                   msg=arch)
+
+
+@MODELS.register_module(force=True)
+class FeatureMapProbe(torch.nn.Module):
+
+    def forward(self, feature_map_s, logits_s):
+        self.feature_map = feature_map_s
+        return logits_s.sum() * 0
 
 
 @MODELS.register_module(force=True)

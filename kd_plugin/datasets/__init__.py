@@ -1,5 +1,7 @@
+from .contrastive import ContrastiveEpochHook, ContrastiveIndexDataset
 from .digits import DigitsDataset
 from .synthetic import SyntheticClsDataset
 from .tiny_imagenet import TinyImageNet
 
-__all__ = ['DigitsDataset', 'SyntheticClsDataset', 'TinyImageNet']
+__all__ = ['ContrastiveEpochHook', 'ContrastiveIndexDataset', 'DigitsDataset',
+           'SyntheticClsDataset', 'TinyImageNet']

@@ -1,6 +1,7 @@
 from .checkpoint import (UnsafeCheckpointError, load_model_weights, register_safe_loaders,
                          safe_load)
 from .distributed import setup_cpu_distributed
+from .energy import EnergyThresholdHook
 
 __all__ = ['UnsafeCheckpointError', 'load_model_weights', 'register_safe_loaders',
-           'safe_load', 'setup_cpu_distributed']
+           'safe_load', 'setup_cpu_distributed', 'EnergyThresholdHook']

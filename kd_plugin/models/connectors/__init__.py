@@ -2,6 +2,9 @@
 from .abf import ABF
 from .conv_bn import ConvBNConnector
 from .conv_mlp import ConvMLPConnector
+from .fcfd_bridge import FCFDBridge
+from .linear_embed import LinearEmbed
 from .mgd_generator import MGDGenerator
 
-__all__ = ['ABF', 'ConvBNConnector', 'ConvMLPConnector', 'MGDGenerator']
+__all__ = ['ABF', 'ConvBNConnector', 'ConvMLPConnector', 'MGDGenerator', 'LinearEmbed',
+           'FCFDBridge']

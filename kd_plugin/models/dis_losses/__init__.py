@@ -27,6 +27,12 @@ from .reviewkd import ReviewKDLoss
 from .erreviewkd import ERReviewKDLoss
 from .mgd import MGDLoss
 from .srrl import SRRLLoss
+from .crd import CRDLoss
+from .fcfd import FCFDLoss
+from .erfcfd import ERFCFDLoss
+from .energy_kd import EnergyKDLoss
+from .energy_dkd import EnergyDKDLoss
+from .heda import AuxViewKDLoss, HighEnergyMix
 
 __all__ = [
     'KDLoss', 'ATLoss', 'NSTLoss', 'PKTLoss', 'RKDLoss', 'SPLoss', 'CTKDLoss', 'DISTLoss',
@@ -34,5 +40,7 @@ __all__ = [
     'CLKDLoss', 'MLKDLoss', 'SDDKDLoss', 'SDDLoss', 'SKDLoss', 'StrongViewCELoss', 'USKDLoss',
     'spp_region_logits',
     'FitNetLoss', 'VIDLoss', 'OFDLoss', 'ReviewKDLoss', 'ERReviewKDLoss', 'MGDLoss',
-    'SRRLLoss'
+    'SRRLLoss', 'CRDLoss',
+    'FCFDLoss', 'ERFCFDLoss',
+    'EnergyKDLoss', 'EnergyDKDLoss', 'AuxViewKDLoss', 'HighEnergyMix'
 ]

@@ -1,4 +1,4 @@
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -130,13 +130,13 @@ class SDDLoss(nn.Module):
     """SD-KD on a distiller's own models: region logits, then :class:`SDDKDLoss`.
 
     The region logits of both models are computed as SDD's ``*_SDD`` models do
-    (:func:`spp_region_logits`): the last stage map ``feats_*[-1]``, the map the
-    classifier's global pooling reads, is pooled over the spatial pyramid ``levels``
-    and every region goes through that model's own linear classifier
-    (``classifier_*``). So any classifier with a linear head works; the CIFAR zoo's
-    default taps give the right map, other models declare it
-    (``student_taps=dict(feats='backbone')`` for a backbone with ``out_indices=(3,)``).
-    The teacher's regions carry no gradient.
+    (:func:`spp_region_logits`): the feature map the head's global pooling reads
+    (``feature_map_*``, by default the input of the classifier's neck) is pooled over
+    the spatial pyramid ``levels`` and every region goes through that model's own
+    linear classifier (``classifier_*``). So any classifier with a pooling neck and a
+    linear head works; others declare the map, e.g.
+    ``student_taps=dict(feature_map='model.norm')``. The teacher's regions carry no
+    gradient.
 
     Args:
         levels: Pyramid levels ``M``: ``(1, 2)`` for ResNet32x4->ResNet8x4 and
@@ -154,14 +154,16 @@ class SDDLoss(nn.Module):
         self.levels = tuple(levels)
         self.region_loss = SDDKDLoss(temperature, complementary_weight, loss_weight)
 
-    def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor],
-                classifier_s: nn.Linear, classifier_t: nn.Linear,
-                target: Tensor) -> Tensor:
+    def forward(self, feature_map_s: Union[Tensor, Sequence[Tensor]],
+                feature_map_t: Union[Tensor, Sequence[Tensor]], classifier_s: nn.Linear,
+                classifier_t: nn.Linear, target: Tensor) -> Tensor:
         """Return the weighted SD-KD term."""
-        region_logits_s = spp_region_logits(feats_s[-1], classifier_s.weight,
+        map_s, map_t = (m if isinstance(m, Tensor) else m[-1]
+                        for m in (feature_map_s, feature_map_t))
+        region_logits_s = spp_region_logits(map_s, classifier_s.weight,
                                             classifier_s.bias, self.levels)
         with torch.no_grad():
-            region_logits_t = spp_region_logits(feats_t[-1], classifier_t.weight,
+            region_logits_t = spp_region_logits(map_t, classifier_t.weight,
                                                 classifier_t.bias, self.levels)
         return self.region_loss(region_logits_s=region_logits_s,
                                 region_logits_t=region_logits_t, target=target)

@@ -243,3 +243,34 @@ def check_connector_stages(loss_name: str, connector: str, feats_s: Sequence[Ten
         check_connector_pair(loss_name, f'stage {stage}', f'{connector}[{stage}]', f_s,
                              f_t, student_channels[stage], teacher_channels[stage],
                              f'[{stage}]')
+
+
+def energy_score(logits: Tensor, temperature: float = 4.0) -> Tensor:
+    """Return the (B,) free energy ``E = -T_e * logsumexp(z / T_e)`` of each sample.
+
+    Kim et al. "Maximizing Discrimination Capability of Knowledge Distillation with
+    Energy Function", Knowledge-Based Systems 296:111911, 2024 (arXiv 2311.14334);
+    ``T_e = 4`` there. Low energy = a confident teacher. The reference writes
+    ``log(sum(exp(z / T_e)))``, which overflows to inf for logits above ~355 in float32;
+    logsumexp is equal in exact arithmetic and cannot overflow. Detached, float32 for
+    AMP inputs.
+    """
+    return -temperature * (upcast(logits).detach() / temperature).logsumexp(dim=1)
+
+
+def energy_temperatures(energy: Tensor, low_threshold: Tensor, high_threshold: Tensor,
+                        low_energy_temperature: float, mid_temperature: float,
+                        high_energy_temperature: float) -> Tensor:
+    """Per-sample temperatures (B,) from the energy bands (Energy KD / Energy DKD).
+
+    ``T_i = low_energy_temperature`` if ``E_i < low_threshold``,
+    ``high_energy_temperature`` if ``E_i > high_threshold``, ``mid_temperature``
+    otherwise. As in the reference the two band masks are added, so a sample in both
+    bands (only possible when ``low_threshold > high_threshold``, i.e. rates above 0.5)
+    gets the sum of the two temperatures. No host synchronisation.
+    """
+    below = (energy < low_threshold).to(energy.dtype)
+    above = (energy > high_threshold).to(energy.dtype)
+    banded = below * low_energy_temperature + above * high_energy_temperature
+    return torch.where((below + above) == 0, torch.full_like(energy, mid_temperature),
+                       banded)

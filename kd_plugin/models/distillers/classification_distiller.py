@@ -66,6 +66,8 @@ def default_tap(model: nn.Module, name: str, role: str) -> TapSpec:
         return classifier_layer_path(model) + ':input'
     if name == 'classifier':
         return classifier_layer_path(model) + ':module'
+    if name == 'feature_map' and isinstance(getattr(model, 'neck', None), nn.Module):
+        return 'neck:input'
     declared = getattr(getattr(model, 'backbone', None), 'distill_taps', {})
     if name in declared:
         return [f'backbone.{path}' for path in declared[name]]

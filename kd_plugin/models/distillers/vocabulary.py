@@ -13,6 +13,7 @@ The table is the single source of ``docs/loss_api.md``'s vocabulary.
 import inspect
 from typing import Callable, Dict, List, NamedTuple, Sequence, Set, Tuple
 
+import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.logging import MessageHub
@@ -24,6 +25,8 @@ MODEL_OUTPUTS: Dict[str, str] = {
     'preact_feats': 'the same stages taken before the last ReLU of each stage',
     'pooled': '(B, D) penultimate vector, the input of the classifier\'s linear layer',
     'classifier': 'the nn.Linear classifier module (the teacher\'s is frozen)',
+    'feature_map': '(B, D, H, W) the last feature map, the one the head pools (by default '
+                   'the input of the neck; a tuple there means its last element)',
 }
 
 
@@ -51,6 +54,11 @@ BATCH_INPUTS: Dict[str, BatchInput] = {
     'inputs': BatchInput(
         'the normalised image batch (B, 3, H, W)',
         lambda inputs, samples: inputs),
+    'contrast_idx': BatchInput(
+        '(B, K+1) int64 dataset indices to contrast each sample with (CRD): the '
+        'positive first, then K negatives; the training set must be wrapped in '
+        'ContrastiveIndexDataset',
+        lambda inputs, samples: batch_contrast_idx(samples, inputs.device)),
 }
 
 # Logits of the models on another batch than the step's main one: (role, batch).
@@ -124,3 +132,15 @@ def batch_sample_idx(data_samples: Sequence, device: torch.device) -> torch.Tens
     indices = [sample.sample_idx for sample in data_samples]
     return torch.as_tensor(indices, dtype=torch.long).to(device, non_blocking=True)
 
+
+def batch_contrast_idx(data_samples: Sequence, device: torch.device) -> torch.Tensor:
+    """Stack the samples' ``contrast_idx`` metainfo (ContrastiveIndexDataset)."""
+    missing = [i for i, sample in enumerate(data_samples) if 'contrast_idx' not in sample]
+    if missing:
+        raise ValueError(
+            'A loss asks for contrast_idx, but the data samples carry none: wrap the '
+            'training dataset in ContrastiveIndexDataset, e.g. train_dataloader = dict('
+            "dataset=dict(type='ContrastiveIndexDataset', dataset=<your dataset>, "
+            'num_negatives=16384)).')
+    indices = np.stack([np.asarray(sample.contrast_idx) for sample in data_samples])
+    return torch.from_numpy(indices.astype(np.int64)).to(device, non_blocking=True)

@@ -41,6 +41,8 @@ class SyntheticClsDataset(BaseDataset):
         self.noise = noise
         self.seed = seed
         metainfo = metainfo or dict(classes=[f'class_{c}' for c in range(num_classes)])
+        # The list only holds labels: serialising it buys nothing and costs a gc pass.
+        kwargs.setdefault('serialize_data', False)
         super().__init__(ann_file='', metainfo=metainfo, pipeline=pipeline,
                          test_mode=test_mode, **kwargs)
 

@@ -4,8 +4,9 @@ File-based datasets become :class:`SyntheticClsDataset` with the config's own in
 transforms, checkpoints and pretrained weights are dropped (nothing downloads), batches
 are tiny, and training stops after a few iterations followed by one validation pass.
 """
+import contextlib
 import copy
-from typing import Optional
+from typing import Iterator, Optional
 
 from mmengine.config import Config, ConfigDict
 
@@ -87,3 +88,19 @@ def smoke_config(cfg: Config, iters: int = 2, batch_size: int = 2, image_size: i
     if work_dir is not None:
         cfg.work_dir = work_dir
     return cfg
+
+
+@contextlib.contextmanager
+def plain_config_text() -> Iterator[None]:
+    """Skip yapf-formatting the config while the runner logs and saves it.
+
+    The runner formats the whole config five times per run (log, dump, checkpoint meta,
+    message hub, visualizer), seconds each for configs with two models: the bulk of a
+    smoke run. Smoke runs never read that text, so it is left out.
+    """
+    formatted = Config.pretty_text
+    Config.pretty_text = property(lambda cfg: '# (config text not rendered in smoke runs)')
+    try:
+        yield
+    finally:
+        Config.pretty_text = formatted

@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -23,6 +24,12 @@ def run(args, cwd=ROOT, timeout=300, env=None):
     output = result.stdout + result.stderr
     assert result.returncode == 0, f'{args} failed:\n{output[-6000:]}'
     return output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def load_runner_checkpoint(path):
@@ -58,7 +65,7 @@ def test_two_process_cpu_training_through_dist_train(tmp_path):
     work_dir = tmp_path / 'dist'
     log = run(['bash', 'tools/dist_train.sh', str(SYNTHETIC_KD), '2', '--work-dir',
                str(work_dir), '--cfg-options', 'train_cfg.max_epochs=1'],
-              env=dict(PORT='29733', OMP_NUM_THREADS='1'))
+              env=dict(PORT=str(free_port()), OMP_NUM_THREADS='1'))
     assert 'Epoch(train) [1][2/2]' in log, 'two processes share 32 samples as 2 x 2 x 8'
     checkpoint = load_runner_checkpoint(work_dir / 'epoch_1.pth')
     assert checkpoint['meta']['iter'] == 2

@@ -1,0 +1,20 @@
+# AT (Zagoruyko & Komodakis, ICLR 2017), vgg13 -> vgg8, CIFAR-100 (methods_feature.md
+# 3.2, mdistiller's settings): feats[1:] of both (the stages without the stem), p 2,
+# weight 1000, CE 1; lr from the pair base.
+_base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.relu1',
+        'backbone.relu2',
+        'backbone.relu3',
+        'backbone.relu4',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.relu1',
+        'backbone.relu2',
+        'backbone.relu3',
+        'backbone.relu4',
+    ]),
+    distill_losses=dict(loss_at=dict(type='ATLoss', p=2, loss_weight=1000.0)),
+    student_loss_weight=1.0)

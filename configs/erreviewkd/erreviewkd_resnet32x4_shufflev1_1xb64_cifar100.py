@@ -1,0 +1,27 @@
+# ER-ReviewKD, ResNet32x4 -> ShuffleNetV1, CIFAR-100 (methods_feature.md 3.11): ReviewKD
+# (in channels 240, 480, 960, 960, out 64, 128, 256, 256, mid 512, lambda 5, warm-up 20
+# epochs) with every HCL error weighted by the teacher's entropy at T 4. Same levels as
+# ReviewKD; the shared CIFAR-100 recipe (batch 64, lr 0.01, eval-mode teacher) instead
+# of the reference's batch 128 / lr 0.1 / Nesterov / train-mode teacher. CE weight 1.
+_base_ = ['../_base_/distill/resnet32x4_shufflev1_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    teacher_taps=dict(preact_feats=[
+        'backbone.layer1.4.relu_out:input',
+        'backbone.layer2.4.relu_out:input',
+        'backbone.layer3.4.relu_out:input',
+    ]),
+    distill_losses=dict(
+        loss_erreviewkd=dict(
+            type='ERReviewKDLoss',
+            student_channels=[240, 480, 960, 960],
+            teacher_channels=[64, 128, 256, 256],
+            entropy_temperature=4.0,
+            warmup_epochs=20,
+            loss_weight=5.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,19 @@
+# HE-DA (energyAUG), ResNet32x4 -> ResNet8x4, CIFAR-100 (methods_logit.md section 7;
+# reference Seonghak35/EnergyKD, CFG.energyAUG): KD (T 4, weight 0.9, CE 0.1) plus the
+# same KD on an auxiliary batch, [x_0, x_1] + the teacher's high-energy images, CutMixed
+# (lam ~ Beta(1, 1)) with a permutation of that batch. Thresholds: LOW_RATE 0 (no
+# low-energy image is selected), HIGH_RATE 0.5, computed before training by
+# EnergyThresholdHook. Standard 240-epoch schedule (pair base).
+_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9),
+        loss_aug=dict(type='AuxViewKDLoss', temperature=4.0, loss_weight=0.9)),
+    aux_batch=dict(type='HighEnergyMix', augmentation='cutmix', cutmix_alpha=1.0,
+                   energy_temperature=4.0),
+    student_loss_weight=0.1)
+
+custom_hooks = [
+    dict(type='EnergyThresholdHook', low_rate=0.0, high_rate=0.5, energy_temperature=4.0)
+]

@@ -1,0 +1,12 @@
+# DKD + logit standardisation, ResNet32x4 -> ResNet8x4, CIFAR-100 (methods_logit.md
+# section 13, per-pair values from the README's log-file names): base temperature 2, kd
+# weight 9; beta 8 is the DKD config of this pair (section 3): the log-file name gives
+# none. LS scales DKD's weights by the kd weight: alpha = 1 x 9, beta = 8 x 9. Warm-up
+# 20 epochs and CE weight 1 as DKD, lr 0.05 (pair base).
+_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_lsdkd=dict(type='DKDLoss', alpha=9.0, beta=72.0, temperature=2.0,
+                        warmup_epochs=20, loss_weight=1.0, logit_standardization=True)),
+    student_loss_weight=1.0)

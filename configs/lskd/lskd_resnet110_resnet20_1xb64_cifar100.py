@@ -1,0 +1,9 @@
+# KD + logit standardisation, ResNet110 -> ResNet20, CIFAR-100 (methods_logit.md section
+# 13): base temperature 4, kd weight 12 from this pair's log-file name in the README; CE
+# weight 0.1, lr 0.05 (pair base).
+_base_ = ['../_base_/distill/resnet110_resnet20_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_lskd=dict(type='LSKDLoss', temperature=4.0, loss_weight=12.0)),
+    student_loss_weight=0.1)

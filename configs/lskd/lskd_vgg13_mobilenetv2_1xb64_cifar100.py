@@ -1,0 +1,9 @@
+# KD + logit standardisation, VGG13 -> MobileNetV2, CIFAR-100 (methods_logit.md section
+# 13): base temperature 3, kd weight 9 from this pair's log-file name in the README; CE
+# weight 0.1, lr 0.01 (pair base).
+_base_ = ['../_base_/distill/vgg13_mobilenetv2_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_lskd=dict(type='LSKDLoss', temperature=3.0, loss_weight=9.0)),
+    student_loss_weight=0.1)

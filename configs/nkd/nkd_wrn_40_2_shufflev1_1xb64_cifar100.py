@@ -1,0 +1,10 @@
+# NKD, WRN-40-2 -> ShuffleNetV1, CIFAR-100 (methods_logit.md sections 8 and 10). The
+# spec gives no per-pair NKD value: T 3 and gamma 3.5 are cls_KD's CIFAR defaults
+# (section 8), NKD added to the student CE at weight 1. The pair is one of SDD's
+# CIFAR-100 NKD results (section 10). lr 0.01 (pair base).
+_base_ = ['../_base_/distill/wrn_40_2_shufflev1_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_nkd=dict(type='NKDLoss', temperature=3.0, gamma=3.5, loss_weight=1.0)),
+    student_loss_weight=1.0)

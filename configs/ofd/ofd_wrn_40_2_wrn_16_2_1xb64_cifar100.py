@@ -1,0 +1,32 @@
+# OFD, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_feature.md 3.9): pre-ReLU stage maps
+# (each stage output through the BN before the next ReLU (mdistiller's WRN
+# preact_feats); margins from those BNs of the teacher); weight 1e-3 (the original's sum
+# / batch / 1000), CE weight 1, lr 0.05 (pair base). The original trains with the
+# teacher in train mode, as here (teacher_norm_train).
+_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+
+model = dict(
+    teacher_norm_train=True,
+    student_taps=dict(preact_feats=[
+        'backbone.block2.layer.0.bn1',
+        'backbone.block3.layer.0.bn1',
+        'backbone.bn1',
+    ]),
+    teacher_taps=dict(
+        preact_feats=[
+            'backbone.block2.layer.0.bn1',
+            'backbone.block3.layer.0.bn1',
+            'backbone.bn1',
+        ],
+        preact_bn=[
+            'backbone.block2.layer.0.bn1:module',
+            'backbone.block3.layer.0.bn1:module',
+            'backbone.bn1:module',
+        ]),
+    distill_losses=dict(
+        loss_ofd=dict(
+            type='OFDLoss',
+            student_channels=[32, 64, 128],
+            teacher_channels=[32, 64, 128],
+            loss_weight=1e-3)),
+    student_loss_weight=1.0)

@@ -1,0 +1,16 @@
+# SRRL, ResNet32x4 -> ShuffleNetV1, CIFAR-100 (methods_feature.md 3.15): the student's
+# layer3 (default feats[-1]) 960@4 through a 1x1 conv-BN-ReLU connector to the teacher's
+# 256 channels, pooled, matched to the teacher's pooled vector (weight 1) and passed
+# through the teacher's frozen classifier against its logits (weight 5, cls_KD's
+# CIFAR-100 config; 1 in the official ImageNet code). CE weight 1, lr 0.01 (pair base).
+_base_ = ['../_base_/distill/resnet32x4_shufflev1_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_srrl=dict(
+            type='SRRLLoss',
+            student_channels=960,
+            teacher_channels=256,
+            fm_weight=1.0,
+            sr_weight=5.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,21 @@
+# USKD (teacher-free self-distillation), resnet8x4 student, CIFAR-100 (methods_logit.md
+# section 8). The spec has no CIFAR zoo USKD result: alpha 0.1, beta 0.1, mu 0.1 are
+# cls_KD's CIFAR values (its ResNet-18 config), added to the student CE at weight 1. The
+# weak head reads the stage before the last of the zoo's default `feats` taps (layer2,
+# the second of its three stages: 128 channels).
+_base_ = [
+    '../_base_/models/cifar/resnet8x4.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    _delete_=True,
+    type='ClassificationDistiller',
+    student={{_base_.model}},
+    teacher=None,
+    distill_losses=dict(
+        loss_uskd=dict(type='USKDLoss', in_channels=128, num_classes=100, alpha=0.1,
+                       beta=0.1, mu=0.1, stage_index=-2, match_reference=True)),
+    student_loss_weight=1.0)

@@ -1,0 +1,10 @@
+# WSLD, WRN-40-2 -> WRN-40-1, CIFAR-100 (methods_logit.md section 8). The spec gives no
+# per-pair WSLD value: cls_KD's CIFAR default T 4, alpha (loss_weight) 2.25, added to
+# the student CE at weight 1, lr 0.05 (pair base). The pair is one of the standard
+# mdistiller CIFAR-100 pairs (no WSLD result is recorded in the spec).
+_base_ = ['../_base_/distill/wrn_40_2_wrn_40_1_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_wsld=dict(type='WSLDLoss', temperature=4.0, loss_weight=2.25)),
+    student_loss_weight=1.0)

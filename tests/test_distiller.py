@@ -259,3 +259,15 @@ def test_teacher_norm_train_keeps_only_batchnorm_in_train_mode():
     assert any(k.startswith('teacher.') for k in model.state_dict())
     model.eval()
     assert not any(m.training for m in model.teacher.modules())
+
+
+def test_timm_student_checkpoints_round_trip():
+    """TimmClassifier renames its keys with a hook that torch ignores when nested."""
+    timm_student = dict(type='TimmClassifier', model_name='resnet18', num_classes=NUM_CLASSES,
+                        pretrained=False)
+    model = distiller(student=timm_student)
+    state = model.state_dict()
+    assert 'student.conv1.weight' in state, 'timm-native keys, as TimmClassifier saves them'
+    fresh = distiller(student=timm_student)
+    fresh.load_state_dict(state, strict=True)
+    torch.testing.assert_close(fresh.student.model.conv1.weight, model.student.model.conv1.weight)

@@ -2,6 +2,8 @@ from .checkpoint import (UnsafeCheckpointError, load_model_weights, register_saf
                          safe_load)
 from .distributed import setup_cpu_distributed
 from .energy import EnergyThresholdHook
+from .teacher_val import TeacherEvalHook
 
 __all__ = ['UnsafeCheckpointError', 'load_model_weights', 'register_safe_loaders',
-           'safe_load', 'setup_cpu_distributed', 'EnergyThresholdHook']
+           'safe_load', 'setup_cpu_distributed', 'EnergyThresholdHook',
+           'TeacherEvalHook']

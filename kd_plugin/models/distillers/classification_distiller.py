@@ -1,4 +1,5 @@
 import logging
+from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Set, Union
 
 import torch
@@ -112,6 +113,10 @@ class ClassificationDistiller(BaseClassifier):
         aux_batch: Optional module config that builds an auxiliary batch in each step
             (its ``forward`` names vocabulary inputs, like a loss, and returns images);
             both models run on it and losses read ``logits_s_aux`` / ``logits_t_aux``.
+        student_ckpt: Optional checkpoint to start the student from: a plain MMPretrain
+            checkpoint of the student's own config (runner checkpoint or state dict;
+            ``module.``/``student.`` prefixes handled), loaded strictly when training
+            starts. ``--resume`` and ``load_from`` are applied after it and win.
     """
 
     def __init__(self,
@@ -126,7 +131,8 @@ class ClassificationDistiller(BaseClassifier):
                  teacher_norm_train: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  aux_batch: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 student_ckpt: Optional[str] = None) -> None:
         if data_preprocessor is None and isinstance(student, dict):
             data_preprocessor = student.get('data_preprocessor')
         data_preprocessor = dict(data_preprocessor or {})
@@ -139,6 +145,7 @@ class ClassificationDistiller(BaseClassifier):
         self.student = build_classifier(student, 'student')
         self.teacher = None if teacher is None else build_classifier(teacher, 'teacher')
         self.teacher_ckpt = teacher_ckpt
+        self.student_ckpt = student_ckpt
         self.student_loss_weight = student_loss_weight
         self.teacher_norm_train = teacher_norm_train
         self.teacher_in_checkpoint = teacher_in_checkpoint or teacher_norm_train
@@ -175,7 +182,7 @@ class ClassificationDistiller(BaseClassifier):
             raise ValueError(f'{users} need teacher outputs but teacher=None; set '
                              '`teacher` (and `teacher_ckpt`) or use a self-distillation loss.')
 
-        self.register_state_dict_post_hook(drop_teacher_from_state_dict)
+        self.register_state_dict_post_hook(finish_state_dict)
         self.register_load_state_dict_post_hook(ignore_missing_teacher_keys)
 
     # ------------------------------------------------------------------ build
@@ -220,6 +227,9 @@ class ClassificationDistiller(BaseClassifier):
             print_log('No teacher_ckpt: the teacher keeps the weights of its own config '
                       '(random unless its init_cfg loads a checkpoint).', 'current',
                       level=logging.WARNING)
+        if self.student_ckpt:
+            load_model_weights(self.student, self.student_ckpt, role='student')
+            self.student._is_init = True
         super().init_weights()
 
     def train(self, mode: bool = True) -> 'ClassificationDistiller':
@@ -316,12 +326,33 @@ class ClassificationDistiller(BaseClassifier):
                 for name in self._batch_inputs}
 
 
-def drop_teacher_from_state_dict(distiller: ClassificationDistiller, state_dict: dict,
-                                 prefix: str, local_metadata: dict) -> None:
-    """State-dict hook: leave the teacher out unless ``teacher_in_checkpoint``."""
+def finish_state_dict(distiller: ClassificationDistiller, state_dict: dict, prefix: str,
+                      local_metadata: dict) -> None:
+    """State-dict hook: leave the teacher out unless ``teacher_in_checkpoint``, and
+    apply the student's / teacher's own key-renaming hooks.
+
+    torch discards the dict that a nested module's state-dict hook returns (only the
+    top-level return value counts). MMPretrain's ``TimmClassifier`` renames its keys that
+    way (``model.conv1`` -> ``conv1``) and adds the prefix back when loading, so inside a
+    distiller its checkpoints would not load. Its hooks are re-applied here.
+    """
     if not distiller.teacher_in_checkpoint:
         for key in [k for k in state_dict if k.startswith(prefix + TEACHER_PREFIX)]:
             del state_dict[key]
+    for name in ('student', 'teacher'):
+        child = getattr(distiller, name)
+        child_prefix = f'{prefix}{name}.'
+        keys = [k for k in state_dict if k.startswith(child_prefix)]
+        if child is None or not keys:
+            continue
+        for hook in child._state_dict_hooks.values():
+            renamed = hook(child, OrderedDict((k, state_dict[k]) for k in keys),
+                           child_prefix, local_metadata)
+            if renamed is not None:
+                for key in keys:
+                    del state_dict[key]
+                state_dict.update(renamed)
+                keys = list(renamed)
 
 
 def ignore_missing_teacher_keys(distiller: ClassificationDistiller,

@@ -1,0 +1,489 @@
+"""Measure what distillation costs on top of training the student alone.
+
+``tools/benchmark.py`` is the command line; :func:`run_benchmark` does the work. From one
+config it builds the distiller (checkpoints and pretrained weights dropped, as smoke runs
+do: nothing downloads) and one synthetic batch made by the config's own training
+pipeline and data preprocessor, then times three variants **in one process,
+interleaved** (one step of each per round, the order rotating every round, so that drift
+and other jobs on the machine hit all of them alike):
+
+* ``student``: the student's training step alone (``mode='loss'``, backward, SGD step);
+* ``teacher``: the teacher's forward alone (``no_grad``, ``eval()``);
+* ``distill``: the full distillation step (distiller ``mode='loss'``, sum of the loss
+  terms, backward, SGD step over the distiller's trainable parameters).
+
+Reported per variant: median seconds per step and images/s; overall the ratio
+``distill / (student + teacher)`` (about 1 when distillation adds nothing but the teacher
+forward); and the peak memory of each variant, measured in a fresh subprocess per variant
+(see :func:`measure_memory`). The data pipeline and preprocessor run once, outside the
+timings, for every variant alike.
+"""
+import argparse
+import contextlib
+import copy
+import ctypes
+import datetime
+import gc
+import json
+import math
+import os
+import os.path as osp
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from typing import Callable, Dict, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+
+VARIANTS = ('student', 'teacher', 'distill')
+MEMORY_METHOD = {
+    'cpu': ('peak RSS growth over the RSS before the first step (after gc and '
+            'malloc_trim), sampled every 1 ms from /proc/self/statm during warm-up + '
+            'timed steps, one fresh subprocess per variant'),
+    'cuda': ('torch.cuda.max_memory_allocated() after reset_peak_memory_stats(), minus '
+             'the memory allocated before the first step, one fresh subprocess per '
+             'variant'),
+}
+# Where a pipeline says which size it produces (crop / resize transforms).
+_SIZE_KEYS = ('crop_size', 'scale')
+
+
+# --------------------------------------------------------------------------- set-up
+def load_config(config: str):
+    """The config with weights dropped (as smoke runs do)."""
+    from mmengine.config import Config
+
+    from .smoke import _strip_weights
+    cfg = Config.fromfile(config)
+    _strip_weights(cfg.model)
+    return cfg
+
+
+def default_source_size(config: str) -> int:
+    """Synthetic image size fed to the pipeline: 224 for ImageNet configs, else 32."""
+    return 224 if 'in1k' in osp.basename(config) or 'imagenet' in config.lower() else 32
+
+
+def build_model(cfg, device: str) -> nn.Module:
+    import kd_plugin  # noqa: F401  (registers the plugin's modules)
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    if getattr(model, 'teacher', None) is None:
+        raise ValueError('The config has no teacher: nothing to compare the distillation '
+                         'step with.')
+    return model.to(device).train()
+
+
+def synthetic_batch(cfg, model: nn.Module, config: str, batch_size: int,
+                    image_size: Optional[int], device: str) -> Tuple[dict, int]:
+    """One batch made by the config's training pipeline from synthetic images, then
+    the distiller's data preprocessor (normalisation, batch augments, views).
+
+    Images are generated at 224 px (ImageNet configs) or 32 px (others); the pipeline's
+    crops decide the size the models see, unless ``image_size`` is given, in which case
+    the pipeline's outputs are resized to it. Returns the batch and the image size.
+    """
+    import torch.nn.functional as F
+    from mmengine.dataset import pseudo_collate
+    from mmpretrain.registry import DATASETS
+
+    from .smoke import smoke_config
+    source = image_size or default_source_size(config)
+    scfg = smoke_config(cfg, iters=1, batch_size=batch_size, image_size=source)
+    dataset = DATASETS.build(scfg.train_dataloader.dataset)
+    torch.manual_seed(0)
+    data = pseudo_collate([dataset[i] for i in range(batch_size)])
+
+    def resize(image: torch.Tensor) -> torch.Tensor:
+        if image_size is None or tuple(image.shape[-2:]) == (image_size, image_size):
+            return image
+        resized = F.interpolate(image[None].float(), size=(image_size, image_size),
+                                mode='bilinear', align_corners=False)[0]
+        return resized.round().clamp(0, 255).to(image.dtype)
+
+    inputs = data['inputs']
+    if inputs and isinstance(inputs[0], (list, tuple)):  # MultiView: V lists of B images
+        data['inputs'] = [[resize(img) for img in view] for view in inputs]
+        first = data['inputs'][0][0]
+    else:
+        data['inputs'] = [resize(img) for img in inputs]
+        first = data['inputs'][0]
+    model.data_preprocessor.to(device)
+    with torch.no_grad():
+        batch = model.data_preprocessor(data, training=True)
+    return batch, int(first.shape[-1])
+
+
+def _optimizer(cfg, params: List[nn.Parameter]) -> torch.optim.Optimizer:
+    """SGD with the config's lr / momentum / weight decay where it has them."""
+    opt = dict((cfg.get('optim_wrapper') or {}).get('optimizer') or {})
+    if opt.get('type') not in (None, 'SGD'):
+        opt = {}
+    return torch.optim.SGD(params, lr=opt.get('lr', 0.01), momentum=opt.get('momentum', 0.9),
+                           weight_decay=opt.get('weight_decay', 0.0))
+
+
+def _sum_losses(losses: dict) -> torch.Tensor:
+    """Sum the entries MMEngine sums (keys containing 'loss')."""
+    total = 0.
+    for key, value in losses.items():
+        if 'loss' not in key:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = sum(v.mean() for v in value)
+        total = total + value.mean()
+    return total
+
+
+def make_steps(cfg, model: nn.Module, batch: dict, device: str,
+               amp: bool) -> Tuple[Dict[str, Callable[[], float]], object]:
+    """One callable per variant; each runs one step and returns a scalar to check."""
+    inputs, samples = batch['inputs'], batch['data_samples']
+    num_views = inputs.shape[0] // len(samples)
+    student_inputs = inputs.chunk(num_views)[0] if num_views > 1 else inputs
+    dtype = torch.float16 if device.startswith('cuda') else torch.bfloat16
+    device_type = 'cuda' if device.startswith('cuda') else 'cpu'
+
+    def autocast():
+        return (torch.autocast(device_type, dtype=dtype) if amp else
+                contextlib.nullcontext())
+
+    use_scaler = amp and device_type == 'cuda'
+    scalers = {name: torch.amp.GradScaler('cuda') if use_scaler else None
+               for name in ('student', 'distill')}
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizers = dict(student=_optimizer(cfg, list(model.student.parameters())),
+                      distill=_optimizer(cfg, trainable))
+
+    def train_step(name: str, forward: Callable[[], dict]) -> float:
+        optimizer, scaler = optimizers[name], scalers[name]
+        optimizer.zero_grad(set_to_none=True)
+        with autocast():
+            loss = _sum_losses(forward())
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        return float(loss.detach())
+
+    def teacher_forward() -> float:
+        with torch.no_grad(), autocast():
+            logits = model.teacher(student_inputs, mode='tensor')
+        if isinstance(logits, (list, tuple)):
+            logits = logits[-1]
+        return float(logits.float().abs().mean())
+
+    steps = dict(
+        student=lambda: train_step(
+            'student', lambda: model.student(student_inputs, samples, mode='loss')),
+        teacher=teacher_forward,
+        distill=lambda: train_step('distill', lambda: model(inputs, samples, mode='loss')),
+    )
+    return steps, optimizers
+
+
+def _sync(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+
+
+# ------------------------------------------------------------------------- timings
+def time_interleaved(steps: Dict[str, Callable[[], float]], iters: int, warmup: int,
+                     device: str) -> Tuple[Dict[str, List[float]], ...]:
+    """Round-robin: one step of every variant per round, the order rotating each round.
+
+    Returns per-variant wall-clock and process CPU times (timed rounds only) and the
+    scalars every step returned (all rounds), for the finiteness check. On a shared
+    machine the CPU time is the steadier of the two (it leaves out time spent waiting
+    for a core), but it counts every thread: it is not a wall time when torch runs
+    several threads.
+    """
+    names = list(steps)
+    times = {name: [] for name in names}
+    cpu_times = {name: [] for name in names}
+    values = {name: [] for name in names}
+    for round_ in range(warmup + iters):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            _sync(device)
+            start, cpu_start = time.perf_counter(), time.process_time()
+            values[name].append(steps[name]())
+            _sync(device)
+            if round_ >= warmup:
+                times[name].append(time.perf_counter() - start)
+                cpu_times[name].append(time.process_time() - cpu_start)
+    return times, cpu_times, values
+
+
+# -------------------------------------------------------------------------- memory
+def _rss_bytes() -> int:
+    with open('/proc/self/statm') as statm:
+        return int(statm.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+
+
+def _malloc_trim() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+
+
+class _RssSampler:
+    """Peak resident set size, sampled in a background thread."""
+
+    def __init__(self, period: float = 0.001) -> None:
+        self.period = period
+        self.peak = _rss_bytes()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss_bytes())
+            time.sleep(self.period)
+
+    def __enter__(self) -> '_RssSampler':
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_bytes())
+
+
+def memory_worker(spec: dict) -> dict:
+    """Run one variant alone (fresh process) and return its peak memory growth in MiB."""
+    torch.manual_seed(0)
+    device = spec['device']
+    cfg = load_config(spec['config'])
+    model = build_model(cfg, device)
+    batch, _ = synthetic_batch(cfg, model, spec['config'], spec['batch_size'],
+                               spec['image_size'], device)
+    steps, _ = make_steps(cfg, model, batch, device, spec['amp'])
+    step = steps[spec['variant']]
+    rounds = max(1, spec['iters'])
+    gc.collect()
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        base = torch.cuda.memory_allocated(device)
+        for _ in range(rounds):
+            step()
+        torch.cuda.synchronize(device)
+        growth = torch.cuda.max_memory_allocated(device) - base
+    elif osp.exists('/proc/self/statm'):
+        _malloc_trim()
+        base = _rss_bytes()
+        with _RssSampler() as sampler:
+            for _ in range(rounds):
+                step()
+        growth = sampler.peak - base
+    else:  # no /proc: the high-water mark of the process (kB on Linux, bytes on macOS)
+        unit = 1 if sys.platform == 'darwin' else 1024
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
+        for _ in range(rounds):
+            step()
+        growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit - base
+    return dict(peak_mib=growth / 2**20)
+
+
+def measure_memory(config: str, variant: str, batch_size: int, image_size: int,
+                   device: str, amp: bool, iters: int) -> float:
+    """Peak memory growth of ``variant`` in MiB, measured in a fresh subprocess, so
+    that neither the other variants nor allocations freed earlier hide it."""
+    spec = dict(config=osp.abspath(config), variant=variant, batch_size=batch_size,
+                image_size=image_size, device=device, amp=amp, iters=iters)
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [root, env.get('PYTHONPATH')]))
+    env.setdefault('OMP_NUM_THREADS', str(torch.get_num_threads()))
+    proc = subprocess.run(
+        [sys.executable, '-m', 'kd_plugin.utils.benchmark', json.dumps(spec)],
+        capture_output=True, text=True, env=env, cwd=os.getcwd())
+    if proc.returncode != 0:
+        raise RuntimeError(f'memory measurement of {variant!r} failed:\n{proc.stderr}')
+    return json.loads(proc.stdout.strip().splitlines()[-1])['peak_mib']
+
+
+# -------------------------------------------------------------------------- report
+def cache_status(model: nn.Module) -> dict:
+    """Whether a teacher-output cache could apply, and that it is not implemented."""
+    teacher_runs = getattr(model, 'teacher_taps', None) is not None
+    frozen = teacher_runs and not getattr(model, 'teacher_norm_train', False)
+    if not teacher_runs:
+        why = 'no loss reads a teacher output: the distiller runs no teacher forward'
+    elif not frozen:
+        why = ('teacher_norm_train: the teacher\'s BatchNorm statistics change while '
+               'training, so its outputs cannot be cached')
+    else:
+        why = ('the teacher is frozen in eval(): its outputs depend on the input images '
+               'only and could be cached (exactly so only for a fixed augmentation per '
+               'sample and epoch); would save the teacher forward of every step')
+    return dict(applicable=frozen, status='not implemented', why=why)
+
+
+def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
+                  batch_size: Optional[int] = None, image_size: Optional[int] = None,
+                  device: str = 'cpu', amp: bool = False, memory: bool = True) -> dict:
+    """Time the three variants of ``config`` interleaved; return the report dict."""
+    if iters < 1 or warmup < 0:
+        raise ValueError('iters must be >= 1 and warmup >= 0')
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        raise RuntimeError('--device cuda but CUDA is not available')
+    torch.manual_seed(0)
+    cfg = load_config(config)
+    batch_size = batch_size or int(cfg.train_dataloader.batch_size)
+    model = build_model(cfg, device)
+    batch, size = synthetic_batch(cfg, model, config, batch_size, image_size, device)
+    steps, _ = make_steps(cfg, model, batch, device, amp)
+    times, cpu_times, values = time_interleaved(steps, iters, warmup, device)
+
+    variants = {}
+    for name in VARIANTS:
+        median = statistics.median(times[name])
+        variants[name] = dict(
+            median_s=median, images_per_s=batch_size / median,
+            min_s=min(times[name]), max_s=max(times[name]),
+            median_cpu_s=statistics.median(cpu_times[name]),
+            finite=all(math.isfinite(v) for v in values[name]),
+            last_value=values[name][-1])
+    if memory:
+        for name in VARIANTS:
+            variants[name]['peak_mem_mib'] = measure_memory(
+                config, name, batch_size, image_size if image_size else size, device, amp,
+                warmup + 1)
+    def ratio_of(key: str) -> float:
+        return variants['distill'][key] / (variants['student'][key] +
+                                           variants['teacher'][key])
+    return dict(
+        config=config,
+        date=datetime.date.today().isoformat(),
+        machine=dict(platform=platform.platform(), processor=platform.processor(),
+                     cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
+                     torch=torch.__version__,
+                     gpu=(torch.cuda.get_device_name(device)
+                          if device.startswith('cuda') else None)),
+        device=device, amp=amp,
+        amp_dtype=(None if not amp else
+                   'float16' if device.startswith('cuda') else 'bfloat16'),
+        batch_size=batch_size, image_size=size, num_views=(
+            batch['inputs'].shape[0] // len(batch['data_samples'])),
+        iters=iters, warmup=warmup,
+        timing='median over the timed rounds of wall-clock (perf_counter) and process '
+               'CPU time (process_time); variants interleaved round-robin in one process, '
+               'order rotating each round; data pipeline excluded',
+        memory_method=MEMORY_METHOD['cuda' if device.startswith('cuda') else 'cpu']
+        if memory else None,
+        variants=variants,
+        ratio_distill_over_student_plus_teacher=ratio_of('median_s'),
+        ratio_cpu_time=ratio_of('median_cpu_s'),
+        cache=cache_status(model),
+        losses_finite=all(v['finite'] for v in variants.values()),
+    )
+
+
+def format_table(report: dict) -> str:
+    """The report as a markdown table plus a summary line."""
+    mem = report['variants']['student'].get('peak_mem_mib') is not None
+    head = ('| variant | median s/iter | images/s | median CPU s/iter | peak mem (MiB) '
+            '| finite |')
+    rule = '|---|---:|---:|---:|---:|:---:|'
+    rows = [head, rule]
+    for name in VARIANTS:
+        v = report['variants'][name]
+        mem_text = f"{v['peak_mem_mib']:.1f}" if mem else 'n/a'
+        rows.append(f"| {name} | {v['median_s']:.4f} | {v['images_per_s']:.1f} | "
+                    f"{v['median_cpu_s']:.4f} | {mem_text} | {'yes' if v['finite'] else 'NO'} |")
+    amp = f", amp {report['amp_dtype']}" if report['amp'] else ''
+    rows.append('')
+    rows.append(f"`{report['config']}`: batch {report['batch_size']}, "
+                f"{report['image_size']} px, {report['device']}{amp}, "
+                f"{report['iters']} timed + {report['warmup']} warm-up rounds. "
+                f"distill / (student + teacher) = "
+                f"{report['ratio_distill_over_student_plus_teacher']:.3f} "
+                f"(CPU time: {report['ratio_cpu_time']:.3f}). "
+                f"cache: {report['cache']['status']}"
+                f"{' (applicable)' if report['cache']['applicable'] else ''}.")
+    return '\n'.join(rows)
+
+
+def profile_distill_step(config: str, batch_size: Optional[int] = None,
+                         image_size: Optional[int] = None, device: str = 'cpu',
+                         warmup: int = 2, row_limit: int = 25) -> str:
+    """torch.profiler tables of one step of each variant (after warm-up)."""
+    from torch.profiler import ProfilerActivity, profile
+    cfg = load_config(config)
+    batch_size = batch_size or int(cfg.train_dataloader.batch_size)
+    model = build_model(cfg, device)
+    batch, _ = synthetic_batch(cfg, model, config, batch_size, image_size, device)
+    steps, _ = make_steps(cfg, model, batch, device, amp=False)
+    time_interleaved(steps, 0, max(1, warmup), device)
+    activities = [ProfilerActivity.CPU] + (
+        [ProfilerActivity.CUDA] if device.startswith('cuda') else [])
+    sort = 'self_cuda_time_total' if device.startswith('cuda') else 'self_cpu_time_total'
+    out = []
+    for name in VARIANTS:
+        with profile(activities=activities) as prof:
+            steps[name]()
+            _sync(device)
+        out.append(f'## {name}\n' + prof.key_averages().table(sort_by=sort,
+                                                              row_limit=row_limit))
+    return '\n'.join(out)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Time the student step, the teacher forward and the distillation '
+        'step of a config, interleaved in one process, on a synthetic batch.')
+    parser.add_argument('config')
+    parser.add_argument('--iters', type=int, default=10, help='timed rounds')
+    parser.add_argument('--warmup', type=int, default=2, help='untimed rounds first')
+    parser.add_argument('--batch-size', type=int,
+                        help="default: the config's train batch size")
+    parser.add_argument('--image-size', type=int,
+                        help="default: what the config's training pipeline produces "
+                        '(32 for CIFAR configs, 224 for in1k ones)')
+    parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    parser.add_argument('--amp', action='store_true',
+                        help='autocast (bf16 on CPU, fp16 on CUDA) and check that the '
+                        'losses stay finite')
+    parser.add_argument('--no-memory', action='store_true',
+                        help='skip the per-variant memory subprocesses')
+    parser.add_argument('--profile', action='store_true',
+                        help='also print torch.profiler tables of one step per variant')
+    parser.add_argument('--out', help='write the report as JSON here')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    report = run_benchmark(args.config, args.iters, args.warmup, args.batch_size,
+                           args.image_size, args.device, args.amp,
+                           memory=not args.no_memory)
+    print(format_table(report))
+    print(f"cache: {report['cache']['status']} ({report['cache']['why']})")
+    if report['memory_method']:
+        print(f"memory: {report['memory_method']}")
+    if args.profile:
+        print(profile_distill_step(args.config, report['batch_size'], args.image_size,
+                                   args.device, args.warmup))
+    if args.out:
+        with open(args.out, 'w') as file:
+            json.dump(report, file, indent=2)
+    if not report['losses_finite']:
+        raise SystemExit('non-finite loss or output: see the "finite" column')
+    return report
+
+
+if __name__ == '__main__':
+    # Memory worker mode (used by measure_memory): one JSON spec argument.
+    print(json.dumps(memory_worker(json.loads(sys.argv[1]))))

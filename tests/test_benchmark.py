@@ -1,0 +1,62 @@
+"""tools/benchmark.py: the report's structure (no timing assertions: CI machines vary)."""
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from kd_plugin.utils.benchmark import VARIANTS, format_table, main, run_benchmark
+
+CONFIG = str(Path(__file__).parent / 'data' / 'configs' / 'kd_synthetic.py')
+
+
+def _positive_finite(value) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+@pytest.fixture(scope='module')
+def report():
+    return run_benchmark(CONFIG, iters=2, warmup=1)
+
+
+def test_report_structure(report):
+    assert report['config'] == CONFIG
+    assert report['batch_size'] == 8  # the config's train batch size
+    assert report['image_size'] == 16  # what the config's pipeline crops
+    assert report['num_views'] == 1 and report['iters'] == 2 and report['warmup'] == 1
+    assert set(report['variants']) == set(VARIANTS)
+    assert report['memory_method'] and 'subprocess' in report['memory_method']
+    assert report['cache'] == dict(applicable=True, status='not implemented',
+                                   why=report['cache']['why'])
+    assert report['losses_finite']
+
+
+def test_numbers_positive_and_finite(report):
+    for name, variant in report['variants'].items():
+        for key in ('median_s', 'images_per_s', 'min_s', 'max_s', 'median_cpu_s',
+                    'peak_mem_mib'):
+            assert _positive_finite(variant[key]), (name, key, variant[key])
+        assert variant['finite'] and math.isfinite(variant['last_value'])
+        assert variant['images_per_s'] == pytest.approx(8 / variant['median_s'])
+    assert _positive_finite(report['ratio_distill_over_student_plus_teacher'])
+    assert _positive_finite(report['ratio_cpu_time'])
+
+
+def test_table_lists_every_variant(report):
+    table = format_table(report)
+    assert table.startswith('| variant |')
+    for name in VARIANTS:
+        assert f'| {name} |' in table
+    assert 'cache: not implemented' in table
+
+
+def test_cli_amp_and_json(tmp_path, capsys):
+    out = tmp_path / 'report.json'
+    main([CONFIG, '--iters', '2', '--warmup', '0', '--batch-size', '4', '--image-size',
+          '24', '--amp', '--no-memory', '--out', str(out)])
+    saved = json.loads(out.read_text())
+    assert saved['amp'] and saved['amp_dtype'] == 'bfloat16'
+    assert saved['batch_size'] == 4 and saved['image_size'] == 24
+    assert saved['losses_finite']
+    assert all(_positive_finite(v['median_s']) for v in saved['variants'].values())
+    assert '| distill |' in capsys.readouterr().out

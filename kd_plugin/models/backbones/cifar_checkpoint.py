@@ -19,14 +19,22 @@ state dict is checked against it (names and shapes), so it loads with
 import functools
 from collections import OrderedDict
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Tuple, Union
+from typing import Dict, List, Mapping, Tuple, Union
 
 import torch
-from mmengine.config import Config
-from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from ...version import __version__
+from ...engine.checkpoint import safe_load
+from .checkpoint_layout import (CheckpointLayoutError, Mismatches, check_fits,
+                                fill_layout, find_config_file, find_mismatches, model_layout,
+                                require_dict, require_tensors, save_converted,
+                                strip_data_parallel)
+
+__all__ = [
+    'CIFAR_ARCHS', 'CheckpointLayoutError', 'cifar_config_file', 'expected_layout', 'map_key',
+    'original_key', 'matching_archs', 'convert_state_dict', 'load_original_checkpoint',
+    'convert_checkpoint'
+]
 
 # Classifier prefix of the original model, per architecture.
 _HEADS = {
@@ -46,12 +54,8 @@ _RENAMES = {'ResNet50': {'shortcut': 'downsample'}}
 #: Architecture names (mdistiller's ``cifar_model_dict`` keys) that have a config.
 CIFAR_ARCHS: Tuple[str, ...] = tuple(_HEADS)
 
+_FAMILY = 'cifar'
 _PLAIN_META = ('epoch', 'accuracy', 'best_acc')
-_EXAMPLES = 4
-
-
-class CheckpointLayoutError(ValueError):
-    """The checkpoint does not have the layout of the requested architecture."""
 
 
 def cifar_config_file(arch: str) -> Path:
@@ -62,24 +66,13 @@ def cifar_config_file(arch: str) -> Path:
     """
     if arch not in _HEADS:
         raise ValueError(f'unknown CIFAR architecture {arch!r}; known: {", ".join(CIFAR_ARCHS)}')
-    package = Path(__file__).resolve().parents[2]
-    relative = Path('_base_', 'models', 'cifar', f'{arch}.py')
-    candidates = (package / '.mim' / 'configs' / relative, package.parent / 'configs' / relative)
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f'no config for {arch!r}; looked at: '
-                            + ', '.join(str(path) for path in candidates))
+    return find_config_file(_FAMILY, arch)
 
 
 @functools.lru_cache(maxsize=None)
 def expected_layout(arch: str) -> Dict[str, Tuple[Tuple[int, ...], torch.dtype]]:
     """Name -> (shape, dtype) of the state dict of the ``arch`` config's model."""
-    model = MODELS.build(Config.fromfile(cifar_config_file(arch)).model)
-    return {
-        name: (tuple(value.shape), value.dtype)
-        for name, value in model.state_dict().items()
-    }
+    return model_layout(cifar_config_file(arch))
 
 
 def map_key(key: str, arch: str) -> str:
@@ -99,31 +92,14 @@ def original_key(name: str, arch: str) -> str:
     return '.'.join(inverse.get(part, part) for part in name[len('backbone.'):].split('.'))
 
 
-def _examples(names: Iterable[str]) -> str:
-    names = sorted(names)
-    shown = ', '.join(names[:_EXAMPLES])
-    return shown + (f', ... ({len(names)} in all)' if len(names) > _EXAMPLES else '')
-
-
-def _mismatches(state_dict: Mapping[str, Tensor],
-                arch: str) -> Tuple[List[str], List[str], List[str]]:
+def _mismatches(state_dict: Mapping[str, Tensor], arch: str) -> Mismatches:
     """Names missing from ``state_dict``, names ``arch`` lacks, shape mismatches.
 
     All three lists use the original names.
     """
-    layout = expected_layout(arch)
-    mapped = {map_key(key, arch): key for key in state_dict}
-    missing = [
-        original_key(name, arch) for name in layout
-        if name not in mapped and not name.endswith('.num_batches_tracked')
-    ]
-    unexpected = [key for name, key in mapped.items() if name not in layout]
-    shapes = [
-        f'{key} {tuple(state_dict[key].shape)} (model: {layout[name][0]})'
-        for name, key in mapped.items()
-        if name in layout and tuple(state_dict[key].shape) != layout[name][0]
-    ]
-    return missing, unexpected, shapes
+    shapes = {name: shape for name, (shape, _) in expected_layout(arch).items()}
+    return find_mismatches(state_dict, shapes, functools.partial(map_key, arch=arch),
+                           functools.partial(original_key, arch=arch))
 
 
 def matching_archs(state_dict: Mapping[str, Tensor]) -> List[str]:
@@ -153,42 +129,21 @@ def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedD
         CheckpointLayoutError: names or shapes do not fit ``arch``; the message lists
             examples of each and the architectures that do fit, if any.
     """
-    if state_dict and all(key.startswith('module.') for key in state_dict):
-        state_dict = {key[len('module.'):]: value for key, value in state_dict.items()}
+    state_dict = strip_data_parallel(state_dict)
     layout = expected_layout(arch)
-    missing, unexpected, shapes = _mismatches(state_dict, arch)
-    if missing or unexpected or shapes:
-        lines = [f'the checkpoint does not fit arch {arch!r} '
-                 f'(configs/_base_/models/cifar/{arch}.py); names as in the original model:']
-        if missing:
-            lines.append(f'  {len(missing)} names the model expects are missing: '
-                         f'{_examples(missing)}')
-        if unexpected:
-            lines.append(f'  {len(unexpected)} checkpoint names the model does not have: '
-                         f'{_examples(unexpected)}')
-        if shapes:
-            lines.append(f'  {len(shapes)} shape mismatches: {_examples(shapes)}')
-        fits = matching_archs(state_dict)
-        lines.append('  archs that fit this checkpoint: '
-                     + (', '.join(fits) if fits else 'none of ' + ', '.join(CIFAR_ARCHS)))
-        raise CheckpointLayoutError('\n'.join(lines))
-
-    mapped = {map_key(key, arch): value for key, value in state_dict.items()}
-    converted = OrderedDict()
-    for name, (shape, dtype) in layout.items():
-        converted[name] = mapped[name] if name in mapped else torch.zeros(shape, dtype=dtype)
-    return converted
+    check_fits(state_dict, arch, _FAMILY, 'original', _mismatches, matching_archs, CIFAR_ARCHS)
+    return fill_layout({map_key(key, arch): value for key, value in state_dict.items()}, layout)
 
 
 def load_original_checkpoint(path: Union[str, Path]) -> Tuple[Dict[str, Tensor], Dict[str, str]]:
     """Read an original checkpoint: ``{'model': state_dict, ...}`` or a raw state dict.
 
-    Loads with ``weights_only=True``. Returns the state dict and, as plain strings,
-    the scalar ``epoch`` / ``accuracy`` / ``best_acc`` entries found beside ``model``.
+    Loads with ``weights_only=True`` (:func:`~kd_plugin.engine.checkpoint.safe_load`).
+    Returns the state dict and, as plain strings, the scalar ``epoch`` / ``accuracy`` /
+    ``best_acc`` entries found beside ``model``.
     """
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    if not isinstance(checkpoint, dict):
-        raise CheckpointLayoutError(f'{path}: expected a dict, got {type(checkpoint).__name__}.')
+    checkpoint = safe_load(str(path), map_location='cpu')
+    require_dict(checkpoint, path)
     if isinstance(checkpoint.get('model'), dict):
         state_dict, extras = checkpoint['model'], checkpoint
     elif 'state_dict' in checkpoint:
@@ -196,11 +151,7 @@ def load_original_checkpoint(path: Union[str, Path]) -> Tuple[Dict[str, Tensor],
             f"{path}: has 'state_dict', not 'model': already an MMPretrain checkpoint?")
     else:
         state_dict, extras = checkpoint, {}
-    not_tensors = [key for key, value in state_dict.items() if not isinstance(value, Tensor)]
-    if not_tensors:
-        raise CheckpointLayoutError(
-            f"{path}: neither {{'model': state_dict}} nor a raw state dict; entries that are "
-            f'not tensors: {_examples(map(str, not_tensors))}')
+    require_tensors(state_dict, path, "{'model': state_dict} nor a raw state dict")
     meta = {}
     for key in _PLAIN_META:
         value = extras.get(key)
@@ -221,11 +172,5 @@ def convert_checkpoint(src: Union[str, Path], dst: Union[str, Path],
     """
     state_dict, meta = load_original_checkpoint(src)
     converted = convert_state_dict(state_dict, arch)
-    meta.update(
-        arch=arch,
-        config=f'configs/_base_/models/cifar/{arch}.py',
-        source=Path(src).name,
-        converter=f'kd_plugin {__version__} mdistiller_to_mmpretrain')
-    Path(dst).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({'state_dict': converted, 'meta': meta}, dst)
+    save_converted(converted, src, dst, arch, _FAMILY, 'mdistiller_to_mmpretrain', meta)
     return converted

@@ -27,22 +27,22 @@ state dict is checked against it (names and shapes), so it loads with ``strict=T
 import functools
 from collections import OrderedDict
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Tuple, Union
+from typing import Dict, List, Mapping, Tuple, Union
 
 import torch
-from mmengine.config import Config
-from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from ...engine.checkpoint import extract_state_dict, safe_load
-from ...version import __version__
-from .cifar_checkpoint import CheckpointLayoutError
+from .checkpoint_layout import (CheckpointLayoutError, Mismatches, check_fits, examples,
+                                fill_layout, find_config_file, find_mismatches, model_layout,
+                                require_dict, require_tensors, save_converted,
+                                strip_data_parallel)
 
 #: Architectures that have a config in ``configs/_base_/models/imagenet/``.
 IMAGENET_ARCHS: Tuple[str, ...] = ('resnet18', 'resnet34', 'resnet50', 'mobilenet_v1')
 
+_FAMILY = 'imagenet'
 _SOURCE_HEAD = 'fc.'
-_EXAMPLES = 4
 
 
 def imagenet_config_file(arch: str) -> Path:
@@ -54,21 +54,13 @@ def imagenet_config_file(arch: str) -> Path:
     if arch not in IMAGENET_ARCHS:
         raise ValueError(f'unknown ImageNet architecture {arch!r}; known: '
                          + ', '.join(IMAGENET_ARCHS))
-    package = Path(__file__).resolve().parents[2]
-    relative = Path('_base_', 'models', 'imagenet', f'{arch}.py')
-    candidates = (package / '.mim' / 'configs' / relative, package.parent / 'configs' / relative)
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f'no config for {arch!r}; looked at: '
-                            + ', '.join(str(path) for path in candidates))
+    return find_config_file(_FAMILY, arch)
 
 
 @functools.lru_cache(maxsize=None)
 def expected_layout(arch: str) -> Dict[str, Tuple[int, ...]]:
     """Name -> shape of the state dict of the ``arch`` config's model."""
-    model = MODELS.build(Config.fromfile(imagenet_config_file(arch)).model)
-    return {name: tuple(value.shape) for name, value in model.state_dict().items()}
+    return {name: shape for name, (shape, _) in model_layout(imagenet_config_file(arch)).items()}
 
 
 def map_key(key: str) -> str:
@@ -85,40 +77,15 @@ def original_key(name: str) -> str:
     return name[len('backbone.'):]
 
 
-def _examples(names: Iterable[str]) -> str:
-    names = sorted(names)
-    shown = ', '.join(names[:_EXAMPLES])
-    return shown + (f', ... ({len(names)} in all)' if len(names) > _EXAMPLES else '')
-
-
-def _mismatches(state_dict: Mapping[str, Tensor],
-                arch: str) -> Tuple[List[str], List[str], List[str]]:
+def _mismatches(state_dict: Mapping[str, Tensor], arch: str) -> Mismatches:
     """Source names the model needs but ``state_dict`` lacks, names the model does not
     have, and shape mismatches (all with source names)."""
-    layout = expected_layout(arch)
-    mapped = {map_key(key): key for key in state_dict}
-    missing = [
-        original_key(name) for name in layout
-        if name not in mapped and not name.endswith('.num_batches_tracked')
-    ]
-    unexpected = [key for name, key in mapped.items() if name not in layout]
-    shapes = [
-        f'{key} {tuple(state_dict[key].shape)} (model: {layout[name]})'
-        for name, key in mapped.items()
-        if name in layout and tuple(state_dict[key].shape) != layout[name]
-    ]
-    return missing, unexpected, shapes
+    return find_mismatches(state_dict, expected_layout(arch), map_key, original_key)
 
 
 def matching_archs(state_dict: Mapping[str, Tensor]) -> List[str]:
     """Architectures whose model the source ``state_dict`` converts into exactly."""
     return [arch for arch in IMAGENET_ARCHS if not any(_mismatches(state_dict, arch))]
-
-
-def _strip_data_parallel(state_dict: Mapping[str, Tensor]) -> Mapping[str, Tensor]:
-    if state_dict and all(key.startswith('module.') for key in state_dict):
-        return {key[len('module.'):]: value for key, value in state_dict.items()}
-    return state_dict
 
 
 def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedDict[str, Tensor]':
@@ -138,35 +105,16 @@ def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedD
             not fit ``arch``; the message lists examples of each and the architectures
             that do fit, if any.
     """
-    state_dict = _strip_data_parallel(state_dict)
+    state_dict = strip_data_parallel(state_dict)
     converted_names = [key for key in state_dict if key.startswith(('backbone.', 'head.'))]
     if converted_names:
         raise CheckpointLayoutError(
-            f'the checkpoint has MMPretrain names ({_examples(converted_names)}): it is '
+            f'the checkpoint has MMPretrain names ({examples(converted_names)}): it is '
             'already converted; load it directly.')
-    missing, unexpected, shapes = _mismatches(state_dict, arch)
-    if missing or unexpected or shapes:
-        lines = [f'the checkpoint does not fit arch {arch!r} '
-                 f'(configs/_base_/models/imagenet/{arch}.py); names as in the source model:']
-        if missing:
-            lines.append(f'  {len(missing)} names the model expects are missing: '
-                         f'{_examples(missing)}')
-        if unexpected:
-            lines.append(f'  {len(unexpected)} checkpoint names the model does not have: '
-                         f'{_examples(unexpected)}')
-        if shapes:
-            lines.append(f'  {len(shapes)} shape mismatches: {_examples(shapes)}')
-        fits = matching_archs(state_dict)
-        lines.append('  archs that fit this checkpoint: '
-                     + (', '.join(fits) if fits else 'none of ' + ', '.join(IMAGENET_ARCHS)))
-        raise CheckpointLayoutError('\n'.join(lines))
-
-    mapped = {map_key(key): value for key, value in state_dict.items()}
-    converted = OrderedDict()
-    for name, shape in expected_layout(arch).items():
-        converted[name] = mapped[name] if name in mapped else torch.zeros(shape,
-                                                                           dtype=torch.long)
-    return converted
+    check_fits(state_dict, arch, _FAMILY, 'source', _mismatches, matching_archs,
+               IMAGENET_ARCHS)
+    layout = {name: (shape, torch.long) for name, shape in expected_layout(arch).items()}
+    return fill_layout({map_key(key): value for key, value in state_dict.items()}, layout)
 
 
 def load_source_state_dict(path: Union[str, Path]) -> Dict[str, Tensor]:
@@ -176,13 +124,9 @@ def load_source_state_dict(path: Union[str, Path]) -> Dict[str, Tensor]:
     or ``model_state_dict``.
     """
     state_dict = extract_state_dict(safe_load(str(path), map_location='cpu'))
-    if not isinstance(state_dict, dict):
-        raise CheckpointLayoutError(f'{path}: expected a dict, got {type(state_dict).__name__}.')
-    not_tensors = [key for key, value in state_dict.items() if not isinstance(value, Tensor)]
-    if not_tensors:
-        raise CheckpointLayoutError(
-            f'{path}: neither a state dict nor a dict holding one under state_dict / model '
-            f'/ model_state_dict; entries that are not tensors: {_examples(map(str, not_tensors))}')
+    require_dict(state_dict, path)
+    require_tensors(state_dict, path, 'a state dict nor a dict holding one under state_dict '
+                    '/ model / model_state_dict')
     return state_dict
 
 
@@ -195,11 +139,5 @@ def convert_checkpoint(src: Union[str, Path], dst: Union[str, Path],
     config, with ``strict=True``. Returns the converted state dict.
     """
     converted = convert_state_dict(load_source_state_dict(src), arch)
-    meta = dict(
-        arch=arch,
-        config=f'configs/_base_/models/imagenet/{arch}.py',
-        source=Path(src).name,
-        converter=f'kd_plugin {__version__} torchvision_to_mmpretrain')
-    Path(dst).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({'state_dict': converted, 'meta': meta}, dst)
+    save_converted(converted, src, dst, arch, _FAMILY, 'torchvision_to_mmpretrain')
     return converted

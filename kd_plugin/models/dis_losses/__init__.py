@@ -11,6 +11,8 @@ from .dkd import DKDLoss
 from .edkd import EDKDLoss
 from .erdkd import ERDKDLoss
 from .erkd import ERKDLoss
+from .ermlkd import ERMLKDLoss
+from .erctkd import ERCTKDLoss
 from .lskd import LSKDLoss
 from .nkd import NKDLoss
 from .wsld import WSLDLoss
@@ -42,5 +44,6 @@ __all__ = [
     'FitNetLoss', 'VIDLoss', 'OFDLoss', 'ReviewKDLoss', 'ERReviewKDLoss', 'MGDLoss',
     'SRRLLoss', 'CRDLoss',
     'FCFDLoss', 'ERFCFDLoss',
-    'EnergyKDLoss', 'EnergyDKDLoss', 'AuxViewKDLoss', 'HighEnergyMix'
+    'EnergyKDLoss', 'EnergyDKDLoss', 'AuxViewKDLoss', 'HighEnergyMix',
+    'ERMLKDLoss', 'ERCTKDLoss'
 ]

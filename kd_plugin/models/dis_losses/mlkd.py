@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from .utils import autocast_off, below_median, upcast
+from .utils import autocast_off, below_median, standardize_logits, upcast
 
 # The temperatures after the base one, in the reference's order. In its "strong"
 # group the entries flagged here (T=2 and T=6) use the weak-view logits.
@@ -66,21 +66,42 @@ class MLKDLoss(nn.Module):
     the reference per DataParallel chunk). The student's cross-entropy, on both views in
     the reference (``w_ce * (CE(weak) + CE(strong))``), is not part of this term.
 
+    ``logit_standardization=True`` is "MLKD + LS" (Sun et al. "Logit Standardization
+    in Knowledge Distillation", CVPR 2024; sunshangquan/logit-standardization-KD
+    ``mdistiller/distillers/MLKD.py``, ``kd_loss(..., logit_stand=True)``): both logits
+    of every instance-level ``KD_T`` term, on both views, are standardised
+    (``standardize_logits``) before the temperature. As in that code, the CC / BC terms
+    and the confidence masks use the raw logits; the recipe's base temperature is
+    ``T_0`` and its kd weight is ``w`` (e.g. ``temperature=2, loss_weight=9``).
+
     Args:
         temperature: Base temperature ``T_0`` (4 on CIFAR-100, 1 on ImageNet).
         loss_weight: Weight ``w`` (the reference's ``KD_WEIGHT``: 0.9 on CIFAR-100 with
             CE 0.1, 0.5 on ImageNet with CE 0.5).
         match_reference: Reproduce the reference code (default) or the fixed version.
+        logit_standardization: Standardise the logits of the instance-level KD terms
+            (MLKD + LS).
     """
 
     def __init__(self,
                  temperature: float = 4.0,
                  loss_weight: float = 1.0,
-                 match_reference: bool = True) -> None:
+                 match_reference: bool = True,
+                 logit_standardization: bool = False) -> None:
         super().__init__()
         self.temperature = temperature
         self.loss_weight = loss_weight
         self.match_reference = match_reference
+        self.logit_standardization = logit_standardization
+
+    def instance_kd(self, view: Tuple[Tensor, Tensor], temperature: float) -> Tensor:
+        """Per-sample instance-level term ``T^2 KL(p_t || p_s)`` of one view, (B,).
+
+        Subclasses reweight it (:class:`ERMLKDLoss`); the CC / BC terms do not use it.
+        """
+        if self.logit_standardization:
+            view = tuple(standardize_logits(logits) for logits in view)
+        return _kd(*_log_probs(view, temperature), temperature)
 
     def forward(self, logits_s: Tensor, logits_t: Tensor, logits_s_strong: Tensor,
                 logits_t_strong: Tensor) -> Tensor:
@@ -99,8 +120,7 @@ class MLKDLoss(nn.Module):
                 total = self._fixed(weak, strong, temperatures, sample_mask, class_mask)
             return self.loss_weight * total
 
-    @staticmethod
-    def _reference(weak: Tuple[Tensor, Tensor], strong: Tuple[Tensor, Tensor],
+    def _reference(self, weak: Tuple[Tensor, Tensor], strong: Tuple[Tensor, Tensor],
                    temperatures: Tuple[float, ...], sample_mask: Tensor,
                    class_mask: Tensor) -> Tensor:
         """The reference's sum: masks as fractions, weak logits at T=2, 6 of the strong
@@ -108,33 +128,29 @@ class MLKDLoss(nn.Module):
         sample_fraction, class_fraction = sample_mask.mean(), class_mask.mean()
         total = 0.
         for temperature, weak_in_strong in zip(temperatures, WEAK_IN_STRONG_GROUP):
-            log_s, log_t = _log_probs(weak, temperature)
-            kd_weak = _kd(log_s, log_t, temperature).mean()
-            probs_s, probs_t = log_s.exp(), log_t.exp()
+            kd_weak = self.instance_kd(weak, temperature).mean()
+            probs_s, probs_t = (log_p.exp() for log_p in _log_probs(weak, temperature))
             total = total + sample_fraction * kd_weak \
                 + class_fraction * _class_correlation(probs_s, probs_t) \
                 + sample_fraction * _batch_correlation(probs_s, probs_t)
             if weak_in_strong:
                 total = total + kd_weak
             else:
-                total = total + _kd(*_log_probs(strong, temperature), temperature).mean()
+                total = total + self.instance_kd(strong, temperature).mean()
         return total
 
-    @staticmethod
-    def _fixed(weak: Tuple[Tensor, Tensor], strong: Tuple[Tensor, Tensor],
+    def _fixed(self, weak: Tuple[Tensor, Tensor], strong: Tuple[Tensor, Tensor],
                temperatures: Tuple[float, ...], sample_mask: Tensor,
                class_mask: Tensor) -> Tensor:
         """Per-element masks, strong logits throughout, strong CC / BC included."""
         total = 0.
         for temperature in temperatures:
-            log_s, log_t = _log_probs(weak, temperature)
-            probs_s, probs_t = log_s.exp(), log_t.exp()
-            total = total + (sample_mask * _kd(log_s, log_t, temperature)).mean() \
+            probs_s, probs_t = (log_p.exp() for log_p in _log_probs(weak, temperature))
+            total = total + (sample_mask * self.instance_kd(weak, temperature)).mean() \
                 + _class_correlation(probs_s, probs_t, class_mask) \
                 + _batch_correlation(probs_s, probs_t, sample_mask)
-            log_s, log_t = _log_probs(strong, temperature)
-            probs_s, probs_t = log_s.exp(), log_t.exp()
-            total = total + _kd(log_s, log_t, temperature).mean() \
+            probs_s, probs_t = (log_p.exp() for log_p in _log_probs(strong, temperature))
+            total = total + self.instance_kd(strong, temperature).mean() \
                 + _class_correlation(probs_s, probs_t) \
                 + _batch_correlation(probs_s, probs_t, sample_mask)
         return total

@@ -18,7 +18,7 @@ from .nkd import NKDLoss
 from .wsld import WSLDLoss
 from .clkd import CLKDLoss
 from .mlkd import MLKDLoss
-from .sdd import SDDKDLoss, SDDLoss, spp_region_logits
+from .sdd import SDDDKDLoss, SDDKDLoss, SDDLoss, SDDNKDLoss, spp_region_logits
 from .skd import SKDLoss
 from .strong_view_ce import StrongViewCELoss
 from .uskd import USKDLoss
@@ -40,7 +40,7 @@ __all__ = [
     'KDLoss', 'ATLoss', 'NSTLoss', 'PKTLoss', 'RKDLoss', 'SPLoss', 'CTKDLoss', 'DISTLoss',
     'DKDLoss', 'EDKDLoss', 'ERDKDLoss', 'ERKDLoss', 'LSKDLoss', 'NKDLoss', 'WSLDLoss',
     'CLKDLoss', 'MLKDLoss', 'SDDKDLoss', 'SDDLoss', 'SKDLoss', 'StrongViewCELoss', 'USKDLoss',
-    'spp_region_logits',
+    'spp_region_logits', 'SDDDKDLoss', 'SDDNKDLoss',
     'FitNetLoss', 'VIDLoss', 'OFDLoss', 'ReviewKDLoss', 'ERReviewKDLoss', 'MGDLoss',
     'SRRLLoss', 'CRDLoss',
     'FCFDLoss', 'ERFCFDLoss',

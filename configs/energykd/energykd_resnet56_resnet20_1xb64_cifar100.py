@@ -1,0 +1,23 @@
+# Energy KD, ResNet56 -> ResNet20, CIFAR-100 (methods_logit.md section 7; reference
+# Seonghak35/EnergyKD, CFG.energyKD / CFG.ENERGY): KD with a per-sample temperature from
+# the teacher energy, T 2 / 4 / 6 for low / mid / high energy (the code's mapping,
+# match_reference=True), KD weight 0.9, CE weight 0.1. Thresholds: 30% / 30% quantiles
+# of the teacher energies (T_e 4) over the training set, computed before training by
+# EnergyThresholdHook. lr 0.05 (pair base).
+_base_ = ['../_base_/distill/resnet56_resnet20_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_energykd=dict(type='EnergyKDLoss', low_temperature=2.0, mid_temperature=4.0,
+                           high_temperature=6.0, energy_temperature=4.0,
+                           match_reference=True, loss_weight=0.9)),
+    student_loss_weight=0.1)
+
+custom_hooks = [
+    dict(type='EnergyThresholdHook', low_rate=0.3, high_rate=0.3, energy_temperature=4.0)
+]
+
+# The reference's Energy KD schedule: 360 epochs, x0.1 after 150/180/210/240/270/300
+# (1-based `epoch > stage`; MMEngine's 0-based milestones decay at the same epochs).
+param_scheduler = dict(milestones=[150, 180, 210, 240, 270, 300])
+train_cfg = dict(max_epochs=360)

@@ -10,6 +10,7 @@ from .dist import DISTLoss
 from .dkd import DKDLoss
 from .edkd import EDKDLoss
 from .erdkd import ERDKDLoss
+from .entropy_reweighted import EntropyReweightedLoss
 from .erkd import ERKDLoss
 from .ermlkd import ERMLKDLoss
 from .erctkd import ERCTKDLoss
@@ -37,7 +38,8 @@ from .energy_dkd import EnergyDKDLoss
 from .heda import AuxViewKDLoss, HighEnergyMix
 
 __all__ = [
-    'KDLoss', 'ATLoss', 'NSTLoss', 'PKTLoss', 'RKDLoss', 'SPLoss', 'CTKDLoss', 'DISTLoss',
+    'KDLoss', 'EntropyReweightedLoss', 'ATLoss', 'NSTLoss', 'PKTLoss', 'RKDLoss', 'SPLoss',
+    'CTKDLoss', 'DISTLoss',
     'DKDLoss', 'EDKDLoss', 'ERDKDLoss', 'ERKDLoss', 'LSKDLoss', 'NKDLoss', 'WSLDLoss',
     'CLKDLoss', 'MLKDLoss', 'SDDKDLoss', 'SDDLoss', 'SKDLoss', 'StrongViewCELoss', 'USKDLoss',
     'spp_region_logits', 'SDDDKDLoss', 'SDDNKDLoss',

@@ -80,7 +80,14 @@ MODEL_SUFFIXES = {'_s': 'student', '_t': 'teacher'}
 
 
 def forward_argument_names(loss: nn.Module) -> List[str]:
-    """Names of ``loss.forward``'s parameters; ``*args``/``**kwargs`` are refused."""
+    """Names of ``loss.forward``'s parameters; ``*args``/``**kwargs`` are refused.
+
+    A wrapper whose inputs depend on the loss it wraps declares them instead, as a
+    sequence attribute ``input_names``, and takes them as keyword arguments.
+    """
+    declared = getattr(loss, 'input_names', None)
+    if declared is not None:
+        return list(declared)
     parameters = inspect.signature(loss.forward).parameters.values()
     variadic = [p.name for p in parameters
                 if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]

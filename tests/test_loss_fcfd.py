@@ -147,7 +147,9 @@ def test_gradients_reach_student_and_bridges_not_teacher():
     loss.generator = torch.Generator().manual_seed(0)
     loss(**inp).backward()
     assert all(f.grad is not None and f.grad.abs().sum() > 0 for f in inp['feats_s'])
-    assert all(p.grad is not None for p in loss.s2t_bridges.parameters())
+    # Every connector takes part in each step (DDP with find_unused_parameters=False),
+    # the bridges of paths not sampled with an exact zero.
+    assert all(p.grad is not None for p in loss.parameters())
     for module in inp['stages_t'] + (inp['classifier_t'], ):
         assert all(p.grad is None for p in module.parameters())
     # Only the function loss through the frozen teacher stages: the gradient still

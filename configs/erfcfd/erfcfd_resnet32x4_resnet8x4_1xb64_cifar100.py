@@ -29,5 +29,3 @@ model = dict(
     student_loss_weight=1.0)
 
 optim_wrapper = dict(optimizer=dict(nesterov=True))
-# Only the bridges and stages of the sampled paths get gradients in a step.
-model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)

@@ -31,4 +31,3 @@ model = dict(
     student_loss_weight=1.0)
 
 optim_wrapper = dict(optimizer=dict(nesterov=True))
-model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)

@@ -286,6 +286,7 @@ class FCFDLoss(nn.Module):
                                              for i in range(num)]
         zero = logits_s.new_zeros(logits_s.shape[0], dtype=upcast(logits_s).dtype)
         mix = zero
+        used_t2s = set()
         self.last_paths = self.sample_paths()
         for path in self.last_paths:
             # First stage run by the last network: the path bridges the output of
@@ -295,6 +296,7 @@ class FCFDLoss(nn.Module):
             if src == STUDENT:
                 x = teacher_space[switch - 2][0]
             else:
+                used_t2s.add(switch - 2)
                 x = self.t2s_bridges[switch - 2](targets[switch - 2])
                 if self.stage_inputs[dst] == 'beforerelu':
                     x = F.relu(x)
@@ -305,6 +307,11 @@ class FCFDLoss(nn.Module):
                     teacher_space[stage - 1].append(x)
             mix = mix + per_sample_kl(self._head(x, classifiers[dst]), logits_t,
                                       self.temperature)
+        # DDP with find_unused_parameters=False needs every parameter in each step's
+        # graph: the bridges of the paths not sampled this step add an exact zero.
+        for index, bridge in enumerate(self.t2s_bridges):
+            if index not in used_t2s:
+                mix = mix + 0 * sum(p.sum() for p in bridge.parameters())
 
         l2 = zero
         for i in range(num):

@@ -66,7 +66,7 @@ if __name__ == '__main__':
         license='Apache License 2.0',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
         include_package_data=True,
-        package_data={'kd_plugin': ['.mim/**/*', '.mim/*']},
+        package_data={'kd_plugin': ['.mim/**/*', '.mim/*', 'data/*.yml']},
         python_requires='>=3.9',
         install_requires=read_requirements('runtime.txt'),
         extras_require={

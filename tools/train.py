@@ -85,6 +85,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    # Per-epoch reseeding makes --resume continue with the same augmentations.
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(hook.get('type') == 'EpochSeedHook' for hook in hooks):
+        cfg.custom_hooks = hooks + [dict(type='EpochSeedHook')]
     return cfg
 
 

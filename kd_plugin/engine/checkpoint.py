@@ -7,7 +7,15 @@ MMEngine 0.10.7 calls ``torch.load`` without ``weights_only``. On torch >= 2.6 t
 goes through :func:`safe_load`: ``weights_only=True`` with an explicit allow-list of the
 plain-data globals MMEngine itself writes. Anything else is refused with a message
 that names the global.
+
+Trusted legacy files: with the environment variable ``KD_PLUGIN_TRUSTED_CHECKPOINTS=1``,
+a local file that fails the allow-list (e.g. an old checkpoint whose ``meta`` holds an
+``argparse.Namespace``) is loaded with ``weights_only=False`` instead, with a warning
+naming the file. That runs whatever code the pickle contains: set it only for files
+you trust, and only for the run that needs it.
 """
+import logging
+import os
 import pickle
 import re
 from collections import Counter, OrderedDict
@@ -49,20 +57,42 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint whose unpickling would import a global outside the allow-list."""
 
 
+TRUSTED_ENV = 'KD_PLUGIN_TRUSTED_CHECKPOINTS'
+
+
+def trusted_checkpoints() -> bool:
+    """Whether the user opted in to unrestricted loading (``KD_PLUGIN_TRUSTED_CHECKPOINTS=1``)."""
+    return os.environ.get(TRUSTED_ENV, '').strip() == '1'
+
+
 def safe_load(filename: str, map_location=None):
-    """``torch.load(weights_only=True)`` allowing MMEngine's plain-data globals."""
+    """``torch.load(weights_only=True)`` allowing MMEngine's plain-data globals.
+
+    A file outside the allow-list raises :class:`UnsafeCheckpointError`, unless
+    ``KD_PLUGIN_TRUSTED_CHECKPOINTS=1``: then it is loaded with ``weights_only=False``
+    and a warning names the file.
+    """
     try:
         with torch.serialization.safe_globals(allowed_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         found = re.search(r'GLOBAL ([\w.]+)', str(error))
         name = found.group(1) if found else 'an object outside the allow-list'
+        if trusted_checkpoints():
+            from mmengine.logging import print_log
+            print_log(f'{TRUSTED_ENV}=1: loading {filename} with weights_only=False although '
+                      f'unpickling it imports {name}, outside the allow-list. This runs any '
+                      'code the file contains; do it only for files you trust.',
+                      logger='current', level=logging.WARNING)
+            return torch.load(filename, map_location=map_location, weights_only=False)
         raise UnsafeCheckpointError(
             f'Refused to load {filename}: unpickling it would import {name}, which is '
             'not plain checkpoint data (tensors, numbers, strings, MMEngine message-hub '
             'buffers, numpy values). Loading it could execute code. If you trust the '
-            'file, re-save its tensors as a plain state dict, e.g. '
-            "torch.save(torch.load(path, weights_only=False)['state_dict'], new_path).") from error
+            f'file, set {TRUSTED_ENV}=1 for this run (it loads the file with '
+            'weights_only=False, with a warning), or re-save its tensors as a plain state '
+            "dict: torch.save(torch.load(path, weights_only=False)['state_dict'], "
+            'new_path).') from error
 
 
 def _load_from_local(filename: str, map_location=None):

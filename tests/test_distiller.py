@@ -280,3 +280,8 @@ def test_docs_list_every_registered_loss():
     doc = (Path(__file__).parent.parent / 'docs' / 'loss_api.md').read_text()
     names = [name for name in dis_losses.__all__ if name[0].isupper()]
     assert [name for name in names if f'`{name}`' not in doc] == []
+
+
+def test_teacher_and_student_class_counts_must_match():
+    with pytest.raises(ValueError, match='student predicts 5 classes and the teacher 7'):
+        distiller(teacher=classifier(8, num_classes=7))

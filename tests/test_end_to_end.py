@@ -97,3 +97,24 @@ def test_pip_install_then_mim_test(tmp_path):
                     cwd=tmp_path)
     assert str(scratch_site) in installed, 'mim must run the installed package'
     assert re.search(r'Epoch\(test\).*accuracy/top1: \d', log), log[-2000:]
+
+
+def test_dist_train_refuses_more_processes_than_the_machine_has(tmp_path):
+    result = subprocess.run(['bash', 'tools/dist_train.sh', str(SYNTHETIC_KD), '512'],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PATH=f'{Path(sys.executable).parent}:'
+                                     f'{os.environ.get("PATH", "")}'))
+    assert result.returncode != 0
+    assert '512 processes per node asked' in result.stderr
+
+
+def test_missing_cifar_data_fails_at_once_without_downloading(tmp_path):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import DATASETS
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(ROOT / 'configs' / '_base_' / 'datasets' / 'cifar100_bs64.py')
+    dataset = dict(cfg.train_dataloader.dataset, data_root=str(tmp_path / 'cifar100'))
+    with pytest.raises(RuntimeError, match='Cannot find CIFAR100 dataset'):
+        DATASETS.build(dataset)
+    assert not any(tmp_path.rglob('*.tar.gz')), 'nothing was downloaded'

@@ -11,6 +11,22 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
+# Refuse more processes per node than GPUs (or, without CUDA, CPU cores) before starting.
+python - "$GPUS" <<'PY' || exit 1
+import os
+import sys
+
+import torch
+
+wanted = int(sys.argv[1])
+gpus = torch.cuda.device_count()
+limit, unit = (gpus, 'GPUs') if gpus else (os.cpu_count() or 1, 'CPU cores (no CUDA)')
+if wanted > limit:
+    sys.exit(f'dist_train.sh: {wanted} processes per node asked, but this machine has '
+             f'{limit} {unit}. Ask for at most {limit}, or spread the job over several '
+             'machines with NNODES / NODE_RANK / MASTER_ADDR.')
+PY
+
 PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
 exec python -m torch.distributed.run \
     --nnodes="$NNODES" \

@@ -26,6 +26,10 @@ train_dataloader = dict(
         type=dataset_type,
         data_root='data/cifar100',
         split='train',
+        # Never fetch data behind the user's back (offline clusters): a missing
+        # data/cifar100/cifar-100-python/ fails at once, naming the path. Set
+        # download=True to let MMPretrain fetch CIFAR-100.
+        download=False,
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
@@ -37,6 +41,7 @@ val_dataloader = dict(
         type=dataset_type,
         data_root='data/cifar100',
         split='test',
+        download=False,
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )

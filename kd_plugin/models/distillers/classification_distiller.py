@@ -176,6 +176,7 @@ class ClassificationDistiller(BaseClassifier):
             self._freeze_teacher()
             self.teacher_taps = self._build_taps(self.teacher, 'teacher', requested,
                                                  teacher_taps or {})
+            self._check_num_classes(requested)
         elif any(input_owner(arg) == 'teacher' for arg in requested):
             users = [n for n, args in self._loss_inputs.items()
                      if any(input_owner(a) == 'teacher' for a in args)]
@@ -208,6 +209,22 @@ class ClassificationDistiller(BaseClassifier):
             for path in [paths] if isinstance(paths, str) else paths:
                 resolve_module(model, path.split(':')[0], f'{role}_taps[{name!r}]')
         return ModelTaps(model, groups, role) if groups else None
+
+    def _check_num_classes(self, requested: Set[str]) -> None:
+        """Teacher and student logits are compared class by class: same class count."""
+        if not {'logits_s', 'logits_t'} <= requested and not (
+                {'logits_s_strong', 'logits_t_strong'} <= requested):
+            return
+        counts = {}
+        for role, model in (('student', self.student), ('teacher', self.teacher)):
+            layer = resolve_module(model, classifier_layer_path(model), role)
+            counts[role] = layer.out_features
+        if counts['student'] != counts['teacher']:
+            raise ValueError(
+                f"The student predicts {counts['student']} classes and the teacher "
+                f"{counts['teacher']}: their logits cannot be distilled. Set the same "
+                "head num_classes in model.student and model.teacher (and use a teacher "
+                'checkpoint trained on the same label set).')
 
     def _freeze_teacher(self) -> None:
         self.teacher.requires_grad_(False)

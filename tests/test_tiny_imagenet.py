@@ -123,3 +123,14 @@ def test_base_config_pipelines_and_preprocessor(tiny_root):
     torch.testing.assert_close(batch['inputs'][0, :, :1, :1], (pixel.flip(0) - mean) / std)
     assert val[0]['data_samples'].gt_label.item() == WNIDS.index(VAL[0][1])
 
+
+
+def test_a_corrupt_image_file_is_named(tiny_root):
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpretrain')
+    broken = tiny_root / 'train' / WNIDS[0] / 'images' / f'{WNIDS[0]}_0.JPEG'
+    broken.write_bytes(b'not a jpeg')
+    dataset = TinyImageNet(data_root=str(tiny_root), split='train',
+                           pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')])
+    with pytest.raises(Exception, match=f'failed to load image: {broken}'):
+        dataset[0]

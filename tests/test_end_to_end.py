@@ -118,3 +118,40 @@ def test_missing_cifar_data_fails_at_once_without_downloading(tmp_path):
     with pytest.raises(RuntimeError, match='Cannot find CIFAR100 dataset'):
         DATASETS.build(dataset)
     assert not any(tmp_path.rglob('*.tar.gz')), 'nothing was downloaded'
+
+
+DYING_HOOK = '''
+import os
+
+from mmengine.hooks import Hook
+from mmpretrain.registry import HOOKS
+
+
+@HOOKS.register_module()
+class DieOnRankHook(Hook):
+    """Kills one process of a distributed run in the middle of training."""
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if int(os.environ['RANK']) == 1 and runner.iter == 1:
+            os._exit(3)
+'''
+
+
+@pytest.mark.slow
+def test_a_dying_process_ends_the_distributed_job(tmp_path):
+    (tmp_path / 'dying_hook.py').write_text(DYING_HOOK)
+    config = tmp_path / 'dying.py'
+    config.write_text(
+        f"_base_ = ['{SYNTHETIC_KD}']\n"
+        "custom_imports = dict(imports=['kd_plugin', 'dying_hook'], "
+        "allow_failed_imports=False)\n"
+        "custom_hooks = [dict(type='DieOnRankHook')]\n"
+        "train_cfg = dict(max_epochs=50)\n")
+    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1',
+               PYTHONPATH=f'{tmp_path}:{os.environ.get("PYTHONPATH", "")}',
+               PATH=f'{Path(sys.executable).parent}:{os.environ.get("PATH", "")}')
+    result = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',
+                             str(tmp_path / 'work')], cwd=ROOT, env=env, text=True,
+                            capture_output=True, timeout=240)
+    assert result.returncode != 0, 'the job must fail, not hang or succeed'
+    assert 'exitcode  : 3' in result.stderr + result.stdout

@@ -277,3 +277,26 @@ def test_cli(tmp_path, monkeypatch, capsys):
     assert "error: the checkpoint does not fit arch 'resnet50'" in result.stderr
     assert result.stderr.rstrip().endswith('archs that fit this checkpoint: resnet18')
     assert 'Traceback' not in result.stderr and not (tmp_path / 'wrong.pth').exists()
+
+
+@pytest.mark.parametrize('depth', [18, 50])
+def test_tap_resnet_equals_mmpretrain_resnet_and_exposes_preactivations(depth):
+    from mmpretrain.registry import MODELS
+    from kd_plugin.models.distillers import ModelTaps
+    torch.manual_seed(depth)
+    reference = MODELS.build(dict(type='ResNet', depth=depth, out_indices=(0, 1, 2, 3)))
+    tapped = MODELS.build(dict(type='TapResNet', depth=depth, out_indices=(0, 1, 2, 3)))
+    tapped.load_state_dict(reference.state_dict(), strict=True)
+    reference.eval()
+    tapped.eval()  # MMPretrain's ResNet.train() returns None: no chaining
+    inputs = torch.randn(2, 3, 64, 64)
+    taps = ModelTaps(tapped, dict(tapped.distill_taps), 'teacher')
+    with torch.no_grad(), taps.recording():
+        outputs = tapped(inputs)
+    for ours, theirs in zip(outputs, reference(inputs)):
+        torch.testing.assert_close(ours, theirs)
+    values = taps.collect()
+    for stage, (feat, preact) in enumerate(zip(values['feats'][1:], values['preact_feats'][1:])):
+        torch.testing.assert_close(feat, outputs[stage])
+        torch.testing.assert_close(feat, preact.clamp(min=0))
+        assert (preact < 0).any(), 'pre-activations keep their negative part'

@@ -1,4 +1,5 @@
-"""Backbones registered on import: the CIFAR model zoo of RepDistiller / mdistiller."""
+"""Backbones registered on import: the CIFAR model zoo of RepDistiller / mdistiller,
+MobileNetV1, and MMPretrain's ResNet with tappable pre-activations."""
 from .cifar_base import CIFARBackbone
 from .cifar_mobilenet_v2 import CIFARMobileNetV2
 from .cifar_resnet import CIFARResNet
@@ -8,8 +9,9 @@ from .cifar_shufflenet_v2 import CIFARShuffleNetV2
 from .cifar_vgg import CIFARVGG
 from .cifar_wrn import CIFARWideResNet
 from .mobilenet_v1 import MobileNetV1
+from .tap_resnet import TapResNet
 
 __all__ = [
     'CIFARBackbone', 'CIFARMobileNetV2', 'CIFARResNet', 'CIFARResNet50', 'CIFARShuffleNetV1',
-    'CIFARShuffleNetV2', 'CIFARVGG', 'CIFARWideResNet', 'MobileNetV1'
+    'CIFARShuffleNetV2', 'CIFARVGG', 'CIFARWideResNet', 'MobileNetV1', 'TapResNet'
 ]

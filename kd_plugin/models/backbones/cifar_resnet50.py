@@ -1,41 +1,10 @@
 """The CIFAR ResNet-50 of the CRD model zoo (``ResNet50``), on MMPretrain's ResNet_CIFAR."""
 from typing import Dict, Tuple
 
-import torch.nn as nn
-import torch.utils.checkpoint as cp
-from mmpretrain.models.backbones.resnet import Bottleneck
 from mmpretrain.models.backbones.resnet_cifar import ResNet_CIFAR
 from mmpretrain.registry import MODELS
-from torch import Tensor
 
-
-class TapBottleneck(Bottleneck):
-    """MMPretrain's ``Bottleneck`` with a dedicated final activation ``relu_out``.
-
-    The parent applies one shared in-place ReLU three times per block, so neither the
-    block's pre-activation output nor a single call of its final ReLU can be hooked.
-    Here the final ReLU is its own, not in-place module; the computation and the
-    parameters are unchanged.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.relu_out = nn.ReLU()
-
-    def forward(self, x: Tensor) -> Tensor:
-
-        def residual_sum(x: Tensor) -> Tensor:
-            identity = x if self.downsample is None else self.downsample(x)
-            out = self.relu(self.norm1(self.conv1(x)))
-            out = self.relu(self.norm2(self.conv2(out)))
-            out = self.drop_path(self.norm3(self.conv3(out)))
-            return out + identity
-
-        if self.with_cp and x.requires_grad:
-            out = cp.checkpoint(residual_sum, x, use_reentrant=False)
-        else:
-            out = residual_sum(x)
-        return self.relu_out(out)
+from .tap_resnet import TapBottleneck, stage_taps
 
 
 @MODELS.register_module()
@@ -66,9 +35,4 @@ class CIFARResNet50(ResNet_CIFAR):
 
     def __init__(self, depth: int = 50, zero_init_residual: bool = False, **kwargs) -> None:
         super().__init__(depth, zero_init_residual=zero_init_residual, **kwargs)
-        self.distill_taps: Dict[str, Tuple[str, ...]] = {
-            'feats': ('relu', *self.res_layers),
-            'preact_feats': ('relu', ) + tuple(f'{name}.{blocks - 1}.relu_out:input'
-                                               for name, blocks in zip(self.res_layers,
-                                                                       self.stage_blocks)),
-        }
+        self.distill_taps: Dict[str, Tuple[str, ...]] = stage_taps(self)

@@ -1,0 +1,12 @@
+# DIST, ResNet32x4 -> ResNet8x4, CIFAR-100 (methods_logit.md section 12,
+# image_classification_sota's `kd: dist_t4` CIFAR recipe): tau 4, beta 1, gamma 1, KD
+# weight 2, CE weight 1, lr 0.05 (pair base). (The reference reaches the schedule base's
+# decays at 150/180/210 with 120 constant-lr 'warm-up' epochs followed by StepLR(30,
+# 0.1).)
+_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_dist=dict(type='DISTLoss', beta=1.0, gamma=1.0, temperature=4.0,
+                       loss_weight=2.0)),
+    student_loss_weight=1.0)

@@ -63,7 +63,7 @@ class TapBottleneck(Bottleneck):
 def stage_taps(backbone: ResNet) -> Dict[str, Tuple[str, ...]]:
     """``feats``: the stem ReLU and each stage's output; ``preact_feats``: the stem ReLU
     and the input of each stage's last ``relu_out`` (its BN before the ReLU is the last
-    block's ``norm2`` / ``norm3``)."""
+    block's ``bn2`` / ``bn3``)."""
     stages = tuple(backbone.res_layers)
     last_blocks = tuple(f'{name}.{blocks - 1}.relu_out:input'
                         for name, blocks in zip(stages, backbone.stage_blocks))

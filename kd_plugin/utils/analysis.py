@@ -22,7 +22,8 @@ REPORTED_FILE = osp.join(DATA_DIR, 'reported_results.yml')
 
 # Architecture tokens of the config names, longest alternatives first, with display names.
 _ARCH_PATTERN = re.compile(
-    r'(resnet\d+x4|resnet\d+|wrn_\d+_\d+|vgg\d+|mobilenetv2|mobilenet_v1|shufflev[12])')
+    r'(resnet\d+x4|resnet\d+|wrn_\d+_\d+|vgg\d+|mobilenetv2|mobilenet_v1|shufflev[12]'
+    r'|deit3-(?:small|base|large)|deit-(?:tiny|small|base)|regnety160)')
 _DATASETS = {'cifar100': 'CIFAR-100', 'in1k': 'ImageNet-1k',
              'tinyimagenet': 'Tiny-ImageNet', 'digits': 'Digits'}
 VAL_KEY = 'accuracy/top1'
@@ -41,8 +42,12 @@ def arch_display_name(token: str, dataset: str = 'cifar100') -> str:
         return f'WRN-{match.group(1)}-{match.group(2)}'
     if token.startswith('vgg'):
         return 'VGG' + token[3:]
+    match = re.fullmatch(r'deit(3?)-(tiny|small|base|large)', token)
+    if match:
+        return f'DeiT{" III" if match.group(1) else ""}-{match.group(2).capitalize()}'
     return {'mobilenetv2': 'MobileNetV2', 'mobilenet_v1': 'MobileNetV1',
-            'shufflev1': 'ShuffleNetV1', 'shufflev2': 'ShuffleNetV2'}.get(token, token)
+            'shufflev1': 'ShuffleNetV1', 'shufflev2': 'ShuffleNetV2',
+            'regnety160': 'RegNetY-16GF'}.get(token, token)
 
 
 def parse_config_name(name: str) -> dict:

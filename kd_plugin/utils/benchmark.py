@@ -10,10 +10,15 @@ and other jobs on the machine hit all of them alike):
 * ``student``: the student's training step alone (``mode='loss'``, backward, SGD step);
 * ``teacher``: the teacher's forward alone (``no_grad``, ``eval()``);
 * ``distill``: the full distillation step (distiller ``mode='loss'``, sum of the loss
-  terms, backward, SGD step over the distiller's trainable parameters).
+  terms, backward, SGD step over the distiller's trainable parameters);
+* ``cached`` (when the config can use a teacher-output cache, see :func:`cache_status`):
+  the same step of a ``CachedTeacherDistiller`` with the same student weights, whose
+  ``logits_t`` are looked up in an in-memory fp16 cache of (batch, views, classes) random
+  logits by ``sample_idx`` / ``view_id`` instead of running the teacher: the student
+  step plus the cache lookup.
 
-Reported per variant: median seconds per step and images/s; overall the ratio
-``distill / (student + teacher)`` (about 1 when distillation adds nothing but the teacher
+Reported per variant: median seconds per step and images/s; overall the ratios
+``cached / student`` and ``distill / (student + teacher)`` (about 1 when distillation adds nothing but the teacher
 forward); and the peak memory of each variant, measured in a fresh subprocess per variant
 (see :func:`measure_memory`). The data pipeline and preprocessor run once, outside the
 timings, for every variant alike.
@@ -40,7 +45,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 import torch.nn as nn
 
-VARIANTS = ('student', 'teacher', 'distill')
+BASE_VARIANTS = ('student', 'teacher', 'distill')
+VARIANTS = BASE_VARIANTS + ('cached', )
 MEMORY_METHOD = {
     'cpu': ('peak RSS growth over the RSS before the first step (after gc and '
             'malloc_trim), sampled every 1 ms from /proc/self/statm during warm-up + '
@@ -142,9 +148,48 @@ def _sum_losses(losses: dict) -> torch.Tensor:
     return total
 
 
-def make_steps(cfg, model: nn.Module, batch: dict, device: str,
-               amp: bool) -> Tuple[Dict[str, Callable[[], float]], object]:
-    """One callable per variant; each runs one step and returns a scalar to check."""
+def cached_teacher_model(cfg, model: nn.Module, samples: list, device: str):
+    """A ``CachedTeacherDistiller`` of ``cfg`` with ``model``'s student weights and an
+    in-memory fp16 cache of random logits, (batch, views, classes), and copies of
+    ``samples`` with ``sample_idx`` 0..B-1 and random ``view_id``."""
+    from mmpretrain.registry import MODELS
+
+    from kd_plugin.engine.teacher_cache import FORMAT, TeacherCache
+    from kd_plugin.models.distillers.classification_distiller import classifier_layer_path
+    from kd_plugin.models.distillers.taps import resolve_module
+    num_classes = resolve_module(model.teacher, classifier_layer_path(model.teacher),
+                                 'teacher').out_features
+    num_views = _num_views(cfg)
+    generator = torch.Generator().manual_seed(0)
+    logits = (torch.randn(len(samples), num_views, num_classes, generator=generator) *
+              3).half()
+    cache = TeacherCache(dict(format=FORMAT, num_samples=len(samples),
+                              num_views=num_views, num_classes=num_classes, topk=0,
+                              logits=logits))
+    cached = MODELS.build(dict(copy.deepcopy(cfg.model), type='CachedTeacherDistiller',
+                               teacher_cache=cache))
+    cached.student.load_state_dict(model.student.state_dict())
+    views = torch.randint(0, num_views, (len(samples), ), generator=generator)
+    cached_samples = copy.deepcopy(samples)
+    for index, sample in enumerate(cached_samples):
+        sample.set_metainfo(dict(sample_idx=index, view_id=int(views[index])))
+    return cached.to(device).train(), cached_samples
+
+
+def _num_views(cfg) -> int:
+    """Crop offsets x 2 flips of the training pipeline's (padded) crop: 162 for CIFAR."""
+    for transform in cfg.train_dataloader.dataset.get('pipeline') or []:
+        padding = transform.get('padding')
+        if transform.get('type') in ('RandomCrop', 'RecordedRandomCrop') and isinstance(
+                padding, int):
+            return (2 * padding + 1)**2 * 2
+    return 2
+
+
+def make_steps(cfg, model: nn.Module, batch: dict, device: str, amp: bool,
+               cached: bool = False) -> Tuple[Dict[str, Callable[[], float]], object]:
+    """One callable per variant; each runs one step and returns a scalar to check.
+    ``cached``: add the ``cached`` variant (a config that can use a cache only)."""
     inputs, samples = batch['inputs'], batch['data_samples']
     num_views = inputs.shape[0] // len(samples)
     student_inputs = inputs.chunk(num_views)[0] if num_views > 1 else inputs
@@ -189,6 +234,13 @@ def make_steps(cfg, model: nn.Module, batch: dict, device: str,
         teacher=teacher_forward,
         distill=lambda: train_step('distill', lambda: model(inputs, samples, mode='loss')),
     )
+    if cached:
+        cached_model, cached_samples = cached_teacher_model(cfg, model, samples, device)
+        optimizers['cached'] = _optimizer(
+            cfg, [p for p in cached_model.parameters() if p.requires_grad])
+        scalers['cached'] = torch.amp.GradScaler('cuda') if use_scaler else None
+        steps['cached'] = lambda: train_step(
+            'cached', lambda: cached_model(inputs, cached_samples, mode='loss'))
     return steps, optimizers
 
 
@@ -268,7 +320,8 @@ def memory_worker(spec: dict) -> dict:
     model = build_model(cfg, device)
     batch, _ = synthetic_batch(cfg, model, spec['config'], spec['batch_size'],
                                spec['image_size'], device)
-    steps, _ = make_steps(cfg, model, batch, device, spec['amp'])
+    steps, _ = make_steps(cfg, model, batch, device, spec['amp'],
+                          cached=spec['variant'] == 'cached')
     step = steps[spec['variant']]
     rounds = max(1, spec['iters'])
     gc.collect()
@@ -315,26 +368,44 @@ def measure_memory(config: str, variant: str, batch_size: int, image_size: int,
 
 
 # -------------------------------------------------------------------------- report
-def cache_status(model: nn.Module) -> dict:
-    """Whether a teacher-output cache could apply, and that it is not implemented."""
+def cache_status(model: nn.Module, timed: bool = False) -> dict:
+    """Whether ``CachedTeacherDistiller`` can replace the teacher forward of this
+    config, and whether the ``cached`` variant was timed."""
+    from kd_plugin.models.distillers.cached_teacher import CACHEABLE
+    from kd_plugin.models.distillers.vocabulary import input_owner
     teacher_runs = getattr(model, 'teacher_taps', None) is not None
-    frozen = teacher_runs and not getattr(model, 'teacher_norm_train', False)
-    if not teacher_runs:
+    requested = {arg for args in (*getattr(model, '_loss_inputs', {}).values(),
+                                  getattr(model, '_aux_inputs', []))
+                 for arg in args if input_owner(arg) == 'teacher'}
+    uncacheable = sorted(requested - set(CACHEABLE))
+    augments = getattr(getattr(model, 'data_preprocessor', None), 'batch_augments', None)
+    if not teacher_runs and not requested:
         why = 'no loss reads a teacher output: the distiller runs no teacher forward'
-    elif not frozen:
+    elif getattr(model, 'teacher_norm_train', False):
         why = ('teacher_norm_train: the teacher\'s BatchNorm statistics change while '
                'training, so its outputs cannot be cached')
+    elif uncacheable:
+        why = (f'the losses read teacher outputs a logits cache does not hold: '
+               f'{uncacheable}')
+    elif augments is not None:
+        why = 'batch augments (Mixup/CutMix) make views that no cache holds'
     else:
-        why = ('the teacher is frozen in eval(): its outputs depend on the input images '
-               'only and could be cached (exactly so only for a fixed augmentation per '
-               'sample and epoch); would save the teacher forward of every step')
-    return dict(applicable=frozen, status='not implemented', why=why)
+        why = ('every teacher input is logits_t of a frozen teacher: '
+               'CachedTeacherDistiller looks them up by (sample_idx, view_id) in a cache '
+               'from tools/build_teacher_cache.py (exact for RecordedRandomCrop/Flip '
+               'pipelines) instead of running the teacher')
+        return dict(applicable=True,
+                    status='implemented, timed' if timed else
+                    'implemented, not timed (--no-cached)', why=why)
+    return dict(applicable=False, status='not applicable', why=why)
 
 
 def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
                   batch_size: Optional[int] = None, image_size: Optional[int] = None,
-                  device: str = 'cpu', amp: bool = False, memory: bool = True) -> dict:
-    """Time the three variants of ``config`` interleaved; return the report dict."""
+                  device: str = 'cpu', amp: bool = False, memory: bool = True,
+                  cached: bool = True) -> dict:
+    """Time the variants of ``config`` interleaved; return the report dict.
+    ``cached``: add the ``cached`` variant where the config can use a cache."""
     if iters < 1 or warmup < 0:
         raise ValueError('iters must be >= 1 and warmup >= 0')
     if device.startswith('cuda') and not torch.cuda.is_available():
@@ -344,11 +415,12 @@ def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
     batch_size = batch_size or int(cfg.train_dataloader.batch_size)
     model = build_model(cfg, device)
     batch, size = synthetic_batch(cfg, model, config, batch_size, image_size, device)
-    steps, _ = make_steps(cfg, model, batch, device, amp)
+    cached = cached and cache_status(model)['applicable']
+    steps, _ = make_steps(cfg, model, batch, device, amp, cached=cached)
     times, cpu_times, values = time_interleaved(steps, iters, warmup, device)
 
     variants = {}
-    for name in VARIANTS:
+    for name in steps:
         median = statistics.median(times[name])
         variants[name] = dict(
             median_s=median, images_per_s=batch_size / median,
@@ -357,7 +429,7 @@ def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
             finite=all(math.isfinite(v) for v in values[name]),
             last_value=values[name][-1])
     if memory:
-        for name in VARIANTS:
+        for name in steps:
             variants[name]['peak_mem_mib'] = measure_memory(
                 config, name, batch_size, image_size if image_size else size, device, amp,
                 warmup + 1)
@@ -386,7 +458,12 @@ def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
         variants=variants,
         ratio_distill_over_student_plus_teacher=ratio_of('median_s'),
         ratio_cpu_time=ratio_of('median_cpu_s'),
-        cache=cache_status(model),
+        ratio_cached_over_student=(variants['cached']['median_s'] /
+                                   variants['student']['median_s'] if cached else None),
+        ratio_cached_over_student_cpu=(variants['cached']['median_cpu_s'] /
+                                       variants['student']['median_cpu_s']
+                                       if cached else None),
+        cache=cache_status(model, timed=cached),
         losses_finite=all(v['finite'] for v in variants.values()),
     )
 
@@ -398,8 +475,7 @@ def format_table(report: dict) -> str:
             '| finite |')
     rule = '|---|---:|---:|---:|---:|:---:|'
     rows = [head, rule]
-    for name in VARIANTS:
-        v = report['variants'][name]
+    for name, v in report['variants'].items():
         mem_text = f"{v['peak_mem_mib']:.1f}" if mem else 'n/a'
         rows.append(f"| {name} | {v['median_s']:.4f} | {v['images_per_s']:.1f} | "
                     f"{v['median_cpu_s']:.4f} | {mem_text} | {'yes' if v['finite'] else 'NO'} |")
@@ -411,7 +487,10 @@ def format_table(report: dict) -> str:
                 f"distill / (student + teacher) = "
                 f"{report['ratio_distill_over_student_plus_teacher']:.3f} "
                 f"(CPU time: {report['ratio_cpu_time']:.3f}). "
-                f"cache: {report['cache']['status']}"
+                + (f"cached / student = {report['ratio_cached_over_student']:.3f} "
+                   f"(CPU time: {report['ratio_cached_over_student_cpu']:.3f}). "
+                   if report.get('ratio_cached_over_student') else '')
+                + f"cache: {report['cache']['status']}"
                 f"{' (applicable)' if report['cache']['applicable'] else ''}.")
     return '\n'.join(rows)
 
@@ -431,7 +510,7 @@ def profile_distill_step(config: str, batch_size: Optional[int] = None,
         [ProfilerActivity.CUDA] if device.startswith('cuda') else [])
     sort = 'self_cuda_time_total' if device.startswith('cuda') else 'self_cpu_time_total'
     out = []
-    for name in VARIANTS:
+    for name in steps:
         with profile(activities=activities) as prof:
             steps[name]()
             _sync(device)
@@ -458,6 +537,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'losses stay finite')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the per-variant memory subprocesses')
+    parser.add_argument('--no-cached', action='store_true',
+                        help='skip the cached-teacher variant')
     parser.add_argument('--profile', action='store_true',
                         help='also print torch.profiler tables of one step per variant')
     parser.add_argument('--out', help='write the report as JSON here')
@@ -468,7 +549,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     report = run_benchmark(args.config, args.iters, args.warmup, args.batch_size,
                            args.image_size, args.device, args.amp,
-                           memory=not args.no_memory)
+                           memory=not args.no_memory, cached=not args.no_cached)
     print(format_table(report))
     print(f"cache: {report['cache']['status']} ({report['cache']['why']})")
     if report['memory_method']:

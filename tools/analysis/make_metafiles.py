@@ -68,9 +68,13 @@ COLLECTIONS = {
                'https://arxiv.org/abs/2403.01427'),
     'mgd': ('MGD', 'Masked Generative Distillation', 'https://arxiv.org/abs/2205.01529'),
     'mlkd': ('MLKD', 'Multi-Level Logit Distillation', None),
+    'deit': ('DeiT', 'Training data-efficient image transformers & distillation through '
+             'attention', 'https://arxiv.org/abs/2012.12877'),
     'nkd': ('NKD', 'From Knowledge Distillation to Self-Knowledge Distillation: A Unified '
             'Approach with Normalized Loss and Customized Soft Labels',
             'https://arxiv.org/abs/2303.13005'),
+    'vitkd': ('ViTKD', 'ViTKD: Practical Guidelines for ViT feature knowledge distillation',
+              'https://arxiv.org/abs/2209.02432'),
     'nst': ('NST', 'Like What You Like: Knowledge Distill via Neuron Selectivity Transfer',
             'https://arxiv.org/abs/1707.01219'),
     'ofd': ('OFD', 'A Comprehensive Overhaul of Feature Distillation',

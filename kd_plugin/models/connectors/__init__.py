@@ -5,6 +5,7 @@ from .conv_mlp import ConvMLPConnector
 from .fcfd_bridge import FCFDBridge
 from .linear_embed import LinearEmbed
 from .mgd_generator import MGDGenerator
+from .vitkd import TokenAligners, ViTKDGenerator
 
 __all__ = ['ABF', 'ConvBNConnector', 'ConvMLPConnector', 'MGDGenerator', 'LinearEmbed',
-           'FCFDBridge']
+           'FCFDBridge', 'TokenAligners', 'ViTKDGenerator']

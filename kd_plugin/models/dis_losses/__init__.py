@@ -16,6 +16,7 @@ from .ermlkd import ERMLKDLoss
 from .erctkd import ERCTKDLoss
 from .lskd import LSKDLoss
 from .nkd import NKDLoss
+from .vitkd import ViTKDLoss
 from .wsld import WSLDLoss
 from .clkd import CLKDLoss
 from .mlkd import MLKDLoss
@@ -47,5 +48,5 @@ __all__ = [
     'SRRLLoss', 'CRDLoss',
     'FCFDLoss', 'ERFCFDLoss',
     'EnergyKDLoss', 'EnergyDKDLoss', 'AuxViewKDLoss', 'HighEnergyMix',
-    'ERMLKDLoss', 'ERCTKDLoss'
+    'ERMLKDLoss', 'ERCTKDLoss', 'ViTKDLoss'
 ]

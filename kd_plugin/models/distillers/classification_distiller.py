@@ -282,7 +282,7 @@ class ClassificationDistiller(BaseClassifier):
         """Student head loss (scaled) plus every distillation term."""
         inputs, extra_views = self._split_views(inputs, data_samples)
         available = self._batch_values(inputs, data_samples)
-        available.update(self._teacher_outputs(inputs))
+        available.update(self._teacher_outputs(inputs, data_samples))
         if self.student_taps is None:
             student_losses = self.student(inputs, data_samples, mode='loss')
         else:
@@ -331,7 +331,8 @@ class ClassificationDistiller(BaseClassifier):
                     outputs[name] = self.teacher(batches[view], mode='tensor')
         return outputs
 
-    def _teacher_outputs(self, inputs: torch.Tensor) -> dict:
+    def _teacher_outputs(self, inputs: torch.Tensor,
+                         data_samples: List[DataSample]) -> dict:
         if self.teacher_taps is None:
             return {}
         with torch.no_grad(), self.teacher_taps.recording():

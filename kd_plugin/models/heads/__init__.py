@@ -1,1 +1,4 @@
-# Registered on import; see the modules of this package.
+"""Classification heads for distillation students."""
+from .deit_distill_head import DeiTDistillHead, DeiTDistillTokenLoss
+
+__all__ = ['DeiTDistillHead', 'DeiTDistillTokenLoss']

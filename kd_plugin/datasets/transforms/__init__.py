@@ -1,0 +1,5 @@
+from .replayable import (VIEW_META_KEYS, RecordedRandomCrop, RecordedRandomFlip,
+                         decode_view, encode_view)
+
+__all__ = ['VIEW_META_KEYS', 'RecordedRandomCrop', 'RecordedRandomFlip', 'decode_view',
+           'encode_view']

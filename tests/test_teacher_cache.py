@@ -1,0 +1,312 @@
+"""Exact teacher-output cache (issue 7): replayable crop + flip, the cache builder, the
+cached distiller, and their agreement with the online teacher."""
+import copy
+import os.path as osp
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import DATASETS, MODELS, TRANSFORMS
+
+import kd_plugin  # noqa: F401
+from kd_plugin.datasets.transforms.replayable import (VIEW_META_KEYS, decode_view,
+                                                      encode_view)
+from kd_plugin.engine.checkpoint import load_model_weights, safe_load
+from kd_plugin.engine.teacher_cache import (TeacherCache, build_teacher_cache,
+                                            expand_topk)
+
+CONFIG = str(Path(__file__).parent / 'data' / 'configs' / 'kd_synthetic.py')
+PAD, SIZE, NUM_SAMPLES = 2, 16, 8
+NUM_VIEWS = (2 * PAD + 1)**2 * 2  # 50
+PIPELINE = [
+    dict(type='RecordedRandomCrop', crop_size=SIZE, padding=PAD),
+    dict(type='RecordedRandomFlip', prob=0.5),
+    dict(type='PackInputs', meta_keys=VIEW_META_KEYS),
+]
+
+
+def _image(seed=0, size=SIZE):
+    return np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+
+def _run(transforms, image):
+    results = dict(img=image.copy())
+    for transform in transforms:
+        results = transform(results)
+    return results
+
+
+# ---------------------------------------------------------------- transforms
+@pytest.mark.parametrize('prob', [0.5, 0.3])
+def test_recorded_transforms_draw_as_mmpretrain(prob):
+    stock = [TRANSFORMS.build(dict(type='RandomCrop', crop_size=SIZE, padding=PAD)),
+             TRANSFORMS.build(dict(type='RandomFlip', prob=prob, direction='horizontal'))]
+    recorded = [TRANSFORMS.build(dict(type='RecordedRandomCrop', crop_size=SIZE,
+                                      padding=PAD)),
+                TRANSFORMS.build(dict(type='RecordedRandomFlip', prob=prob))]
+    image = _image()
+    seen = np.zeros(NUM_VIEWS, dtype=int)
+    for seed in range(600):
+        np.random.seed(seed)
+        expected = _run(stock, image)
+        state = np.random.get_state()[1].copy(), np.random.get_state()[2]
+        np.random.seed(seed)
+        got = _run(recorded, image)
+        # Same images, same flags, and the same amount drawn from the generator.
+        np.testing.assert_array_equal(got['img'], expected['img'])
+        assert got['flip'] == expected['flip']
+        assert got['flip_direction'] == expected['flip_direction']
+        assert got['img_shape'] == expected['img_shape']
+        np.testing.assert_array_equal(np.random.get_state()[1], state[0])
+        assert np.random.get_state()[2] == state[1]
+        assert got['num_views'] == NUM_VIEWS
+        seen[got['view_id']] += 1
+    assert (seen > 0).all()  # every view is reachable
+    flips = seen.reshape(-1, 2).sum(0)
+    assert abs(flips[1] / seen.sum() - prob) < 0.07
+
+
+def test_no_padding_draws_nothing_like_mmpretrain():
+    stock = TRANSFORMS.build(dict(type='RandomCrop', crop_size=SIZE))
+    recorded = TRANSFORMS.build(dict(type='RecordedRandomCrop', crop_size=SIZE))
+    np.random.seed(3)
+    expected = stock(dict(img=_image()))
+    after = np.random.get_state()[2]
+    np.random.seed(3)
+    got = recorded(dict(img=_image()))
+    np.testing.assert_array_equal(got['img'], expected['img'])
+    assert np.random.get_state()[2] == after and got['view_id'] == 0
+    assert got['num_views'] == 2
+
+
+def test_view_id_round_trips_to_the_parameters():
+    crop = TRANSFORMS.build(dict(type='RecordedRandomCrop', crop_size=SIZE, padding=PAD))
+    flip = TRANSFORMS.build(dict(type='RecordedRandomFlip', prob=0.5))
+    image = _image(1)
+    padded = np.pad(image, ((PAD, PAD), (PAD, PAD), (0, 0)))
+    cols = 2 * PAD + 1
+    for view in range(NUM_VIEWS):
+        top, left, flipped = decode_view(view, cols)
+        assert encode_view(top, left, flipped, cols) == view
+        results = dict(img=image.copy(), replay_view=view)
+        results = flip(crop(results))
+        assert (results['crop_top'], results['crop_left'], results['flip']) == (
+            top, left, flipped)
+        assert results['view_id'] == view
+        manual = padded[top:top + SIZE, left:left + SIZE]
+        manual = manual[:, ::-1] if flipped else manual
+        np.testing.assert_array_equal(results['img'], manual)
+    # A random draw's recorded view id replays to the same image.
+    np.random.seed(7)
+    drawn = _run([crop, flip], image)
+    again = flip(crop(dict(img=image.copy(), replay_view=drawn['view_id'])))
+    np.testing.assert_array_equal(again['img'], drawn['img'])
+    assert 'view_id' in VIEW_META_KEYS
+
+
+# ------------------------------------------------------------------ the cache
+@pytest.fixture(scope='module')
+def setup(tmp_path_factory):
+    """A config of the tiny KD run with replayable transforms, 8 images, and a
+    teacher checkpoint (seeded random weights) to cache."""
+    init_default_scope('mmpretrain')
+    folder = tmp_path_factory.mktemp('cache')
+    cfg = Config.fromfile(CONFIG)
+    cfg.train_dataloader.dataset.num_samples = NUM_SAMPLES
+    cfg.train_dataloader.dataset.pipeline = PIPELINE
+    torch.manual_seed(0)
+    teacher = MODELS.build(copy.deepcopy(cfg.model.teacher))
+    teacher.init_weights()
+    ckpt = str(folder / 'teacher.pth')
+    torch.save(dict(state_dict=teacher.state_dict()), ckpt)
+    cfg.model.teacher_ckpt = ckpt
+    full = str(folder / 'full.pth')
+    report = build_teacher_cache(cfg, full, batch_size=16, chunk_size=3, progress=False)
+    return dict(cfg=cfg, folder=folder, full=full, report=report)
+
+
+def _batch(cfg, seed=0):
+    """One training batch of all 8 images, random views drawn by the pipeline."""
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    np.random.seed(seed)
+    return pseudo_collate([dataset[i] for i in range(len(dataset))])
+
+
+def _distillers(cfg, cache, **cached_kwargs):
+    """The online distiller (teacher weights loaded) and a cached one with the same
+    student weights."""
+    torch.manual_seed(1)
+    online = MODELS.build(copy.deepcopy(cfg.model))
+    load_model_weights(online.teacher, cfg.model.teacher_ckpt, role='teacher')
+    cached_cfg = copy.deepcopy(cfg.model)
+    cached_cfg.update(type='CachedTeacherDistiller', teacher_cache=cache, **cached_kwargs)
+    cached = MODELS.build(cached_cfg)
+    cached.student.load_state_dict(online.student.state_dict())
+    return online.train(), cached.train()
+
+
+def test_build_report_and_file(setup):
+    report = setup['report']
+    assert report['complete'] and report['chunks_computed'] == 3
+    assert (report['num_samples'], report['num_views'], report['num_classes'],
+            report['topk']) == (NUM_SAMPLES, NUM_VIEWS, 4, 0)
+    assert report['bytes'] == osp.getsize(setup['full']) and report['build_s'] > 0
+    assert not osp.exists(setup['full'] + '.parts')
+    data = safe_load(setup['full'])  # plain content only
+    assert data['logits'].dtype == torch.float16
+    assert data['logits'].shape == (NUM_SAMPLES, NUM_VIEWS, 4)
+    again = build_teacher_cache(setup['cfg'], setup['full'], progress=False)
+    assert again['complete'] and again['chunks_computed'] == 0
+
+
+def test_full_cache_loss_equals_online_on_fp16_logits(setup):
+    cfg = setup['cfg']
+    online, cached = _distillers(cfg, setup['full'])
+    data = online.data_preprocessor(_batch(cfg), True)
+    inputs, samples = data['inputs'], data['data_samples']
+    views = [s.view_id for s in samples]
+    assert len(set(views)) > 1
+
+    with torch.no_grad():
+        teacher_logits = online.teacher(inputs, mode='tensor')
+    looked_up = cached.teacher_cache.lookup([s.sample_idx for s in samples], views)
+    assert torch.equal(looked_up, teacher_logits.half().float())
+
+    calls = []
+    cached.teacher.register_forward_hook(lambda *args: calls.append(1))
+    cached_losses = cached(inputs, samples, mode='loss')
+    assert not calls  # the teacher never ran
+    plain_losses = online(inputs, samples, mode='loss')
+    # The online teacher with its logits rounded to fp16: the same numbers exactly.
+    online.teacher.head.fc.register_forward_hook(
+        lambda module, args, output: output.half().float())
+    rounded_losses = online(inputs, samples, mode='loss')
+    assert set(cached_losses) == set(rounded_losses) == {'loss_cls', 'loss_kd'}
+    for key in cached_losses:
+        assert torch.equal(cached_losses[key], rounded_losses[key]), key
+    assert torch.equal(cached_losses['loss_cls'], plain_losses['loss_cls'])
+    assert cached_losses['loss_kd'].item() == pytest.approx(
+        plain_losses['loss_kd'].item(), rel=1e-3, abs=1e-6)
+    # Gradients flow to the student as usual.
+    sum(cached_losses.values()).backward()
+    assert all(p.grad is not None for p in cached.student.parameters())
+
+
+def test_interrupted_build_resumes(setup):
+    cfg, out = setup['cfg'], str(setup['folder'] / 'resumed.pth')
+    partial = build_teacher_cache(cfg, out, batch_size=32, chunk_size=3, max_chunks=1,
+                                  progress=False)
+    assert not partial['complete'] and not osp.exists(out)
+    assert partial['chunks_computed'] == 1 and partial['bytes'] > 0
+    assert len(list(Path(out + '.parts').glob('chunk_*.pth'))) == 1
+    finished = build_teacher_cache(cfg, out, batch_size=32, chunk_size=3, progress=False)
+    assert finished['complete']
+    assert (finished['chunks_skipped'], finished['chunks_computed']) == (1, 2)
+    assert torch.equal(safe_load(out)['logits'], safe_load(setup['full'])['logits'])
+    # Chunks of another build are refused rather than mixed in.
+    other = str(setup['folder'] / 'other.pth')
+    build_teacher_cache(cfg, other, chunk_size=3, max_chunks=1, progress=False)
+    with pytest.raises(ValueError, match='another build'):
+        build_teacher_cache(cfg, other, topk=2, chunk_size=3, progress=False)
+
+
+def test_topk_cache_expansion(setup):
+    cfg, out = setup['cfg'], str(setup['folder'] / 'top2.pth')
+    report = build_teacher_cache(cfg, out, topk=2, batch_size=64, chunk_size=8,
+                                 progress=False)
+    assert report['complete'] and report['topk'] == 2  # (2 + 2 bytes) x 2 per view
+    data = safe_load(out)
+    assert data['values'].shape == data['indices'].shape == (NUM_SAMPLES, NUM_VIEWS, 2)
+    assert data['indices'].dtype == torch.int16
+    full = TeacherCache(setup['full'])
+    top2 = TeacherCache(out)
+    idx, views = torch.arange(NUM_SAMPLES), torch.arange(NUM_SAMPLES) * 6
+    exact, expanded = full.lookup(idx, views), top2.lookup(idx, views)
+    best = exact.topk(2, dim=1)
+    assert torch.equal(expanded.gather(1, best.indices), best.values)
+    mask = torch.ones_like(exact, dtype=torch.bool).scatter_(1, best.indices, False)
+    fill = best.values.min(1, keepdim=True).values - 1e4
+    assert torch.equal(expanded[mask], fill.expand_as(exact)[mask])
+    # KD's teacher distribution: the top-2 renormalised, exactly zero elsewhere.
+    for temperature in (1.0, 4.0):
+        p = F.softmax(expanded / temperature, dim=1)
+        assert (p[mask] == 0).all()
+        renorm = F.softmax(best.values / temperature, dim=1)
+        torch.testing.assert_close(p.gather(1, best.indices), renorm)
+    assert torch.equal(expand_topk(best.values.half(), best.indices, 4, margin=5.0)
+                       .gather(1, best.indices), best.values)
+    # The cached distiller runs on the top-k cache (finite loss).
+    _, cached = _distillers(cfg, out)
+    data = cached.data_preprocessor(_batch(cfg, seed=1), True)
+    losses = cached(data['inputs'], data['data_samples'], mode='loss')
+    assert torch.isfinite(losses['loss_kd'])
+
+
+def test_errors(setup, tmp_path):
+    cfg = setup['cfg']
+    feature_cfg = copy.deepcopy(cfg.model)
+    taps = dict(feats=['backbone.layer3', 'backbone.layer4'])
+    feature_cfg.update(type='CachedTeacherDistiller', teacher_cache=setup['full'],
+                       student_taps=taps, teacher_taps=taps,
+                       distill_losses=dict(
+                           loss_kd=dict(type='KDLoss', temperature=4.0),
+                           loss_at=dict(type='ATLoss'), loss_pkt=dict(type='PKTLoss')))
+    with pytest.raises(ValueError, match=r"\['loss_at', 'loss_pkt'\] ask for the teacher "
+                       r"inputs \['feats_t', 'pooled_t'\]"):
+        MODELS.build(feature_cfg)
+    with pytest.raises(FileNotFoundError, match='build_teacher_cache'):
+        MODELS.build(dict(copy.deepcopy(cfg.model), type='CachedTeacherDistiller',
+                          teacher_cache=str(tmp_path / 'missing.pth')))
+    # A stock (unrecorded) pipeline cannot be cached.
+    stock = copy.deepcopy(cfg)
+    stock.train_dataloader.dataset.pipeline = Config.fromfile(
+        CONFIG).train_dataloader.dataset.pipeline
+    with pytest.raises(ValueError, match='RandomCrop'):
+        build_teacher_cache(stock, str(tmp_path / 'x.pth'), progress=False)
+    # Data samples without a view id: told how to keep it.
+    _, cached = _distillers(cfg, setup['full'])
+    no_view = copy.deepcopy(cfg)
+    no_view.train_dataloader.dataset.pipeline[-1] = dict(type='PackInputs')
+    data = cached.data_preprocessor(_batch(no_view), True)
+    with pytest.raises(ValueError, match='view_id'):
+        cached(data['inputs'], data['data_samples'], mode='loss')
+
+
+def test_command_line(setup, tmp_path, capsys):
+    import importlib.util
+    root = Path(__file__).parent.parent
+    spec = importlib.util.spec_from_file_location(
+        'build_teacher_cache_cli', root / 'tools' / 'build_teacher_cache.py')
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    config = tmp_path / 'cached_cfg.py'
+    config.write_text(
+        f'_base_ = [{CONFIG!r}]\n'
+        f"model = dict(teacher_ckpt={setup['cfg'].model.teacher_ckpt!r})\n"
+        f'train_dataloader = dict(dataset=dict(num_samples={NUM_SAMPLES}, '
+        f'pipeline={PIPELINE!r}))\n')
+    out = str(tmp_path / 'cli.pth')
+    report = cli.main([str(config), '--topk', '3', '--out', out, '--batch-size', '40'])
+    assert report['complete'] and report['topk'] == 3 and osp.isfile(out)
+    printed = capsys.readouterr().out
+    assert 'complete' in printed and 'MiB on disk' in printed and 'top-3' in printed
+
+
+def test_training_run_with_cached_teacher(setup, tmp_path):
+    """A real (1 epoch) runner run: view ids travel from the pipeline to the lookup."""
+    from mmengine.runner import Runner
+    cfg = copy.deepcopy(setup['cfg'])
+    cfg.model.update(type='CachedTeacherDistiller', teacher_cache=setup['full'])
+    cfg.train_cfg.update(max_epochs=1, val_interval=10)
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    runner.model.teacher.register_forward_hook(
+        lambda *args: pytest.fail('the teacher ran'))
+    runner.train()
+    loss_kd = runner.message_hub.get_scalar('train/loss_kd').current()
+    assert np.isfinite(loss_kd) and loss_kd > 0

@@ -1,0 +1,56 @@
+"""Cache the teacher's logits of every view of every training image.
+
+    python tools/build_teacher_cache.py CONFIG [--topk K] [--out FILE]
+
+The config's training pipeline must use RecordedRandomCrop / RecordedRandomFlip (and
+PackInputs keeping 'view_id'); train with model.type='CachedTeacherDistiller' and
+teacher_cache=FILE. Re-running an interrupted build resumes it. See
+kd_plugin/engine/teacher_cache.py.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from kd_plugin.engine.teacher_cache import build_teacher_cache  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('--topk', type=int, help='keep the k largest logits per view '
+                        '(values + indices); default: all logits')
+    parser.add_argument('--out', help='cache file (default: work_dirs/<config name>/'
+                        'teacher_cache[_topK].pth)')
+    parser.add_argument('--batch-size', type=int, default=256, help='views per forward')
+    parser.add_argument('--chunk-size', type=int, default=256,
+                        help='samples per chunk file (the unit of resumption)')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    name = osp.splitext(osp.basename(args.config))[0]
+    out = args.out or osp.join('work_dirs', name,
+                               f'teacher_cache{f"_top{args.topk}" if args.topk else ""}.pth')
+    if osp.dirname(out):
+        os.makedirs(osp.dirname(out), exist_ok=True)
+    report = build_teacher_cache(args.config, out, topk=args.topk,
+                                 batch_size=args.batch_size, chunk_size=args.chunk_size,
+                                 device=args.device)
+    state = 'complete' if report['complete'] else 'partial'
+    kind = f"top-{report['topk']}" if report['topk'] else 'full'
+    print(f"{state}: {out}: {report['num_samples']} samples x {report['num_views']} views "
+          f"x {report['num_classes']} classes ({kind}, fp16); "
+          f"{report['bytes'] / 2**20:.1f} MiB on disk; {report['build_s']:.1f} s in this run "
+          f"({report['chunks_computed']} chunks computed, {report['chunks_skipped']} reused)")
+    return report
+
+
+if __name__ == '__main__':
+    main()

@@ -1,5 +1,5 @@
 """A distiller that reads the teacher's logits from a cache instead of running it."""
-from typing import List, Optional, Union
+from typing import List, Union
 
 import torch
 from mmpretrain.registry import MODELS

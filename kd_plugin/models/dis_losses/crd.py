@@ -102,17 +102,24 @@ class CRDLoss(nn.Module):
             self.register_buffer(name, bank)
         self.register_buffer('z_s', torch.tensor(float('nan')))
         self.register_buffer('z_t', torch.tensor(float('nan')))
+        # Host mirror of "Z is set", so that a step reads no buffer back from the device.
+        self._normalisers_set = False
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self._normalisers_set = not bool(torch.isnan(self.z_s) | torch.isnan(self.z_t))
 
     def forward(self, pooled_s: Tensor, pooled_t: Tensor, sample_idx: Tensor,
                 contrast_idx: Tensor) -> Tensor:
         """Return the weighted CRD term, then update the memory banks."""
         check_pooled_pair('CRDLoss', pooled_s, pooled_t, 1)
-        self._check_inputs(pooled_s, pooled_t, sample_idx, contrast_idx)
+        first_batch = not self._normalisers_set
+        self._check_inputs(pooled_s, pooled_t, sample_idx, contrast_idx,
+                           check_range=first_batch)
         with autocast_off(pooled_s):
             dtype = self.embed_s.linear.weight.dtype
             v_s = self.embed_s(pooled_s.to(dtype))
             v_t = self.embed_t(pooled_t.to(dtype))
-            first_batch = bool(torch.isnan(self.z_s)) or bool(torch.isnan(self.z_t))
             if first_batch:
                 self._broadcast_memories()
             scores_s = self._scores(self.memory_t, contrast_idx, v_s)
@@ -146,6 +153,7 @@ class CRDLoss(nn.Module):
             if dist.get_world_size() > 1:
                 dist.all_reduce(value, op='mean')
             buffer.copy_(value)
+        self._normalisers_set = True
 
     @torch.no_grad()
     def _broadcast_memories(self) -> None:
@@ -169,7 +177,9 @@ class CRDLoss(nn.Module):
             memory.index_copy_(0, sample_idx, rows)
 
     def _check_inputs(self, pooled_s: Tensor, pooled_t: Tensor, sample_idx: Tensor,
-                      contrast_idx: Tensor) -> None:
+                      contrast_idx: Tensor, check_range: bool) -> None:
+        """Shapes every step (free); the index range, a host sync, on the first step
+        (a wrong ``num_data`` is a configuration error, the same on every step)."""
         if (pooled_s.shape[1], pooled_t.shape[1]) != (self.student_channels,
                                                       self.teacher_channels):
             raise ValueError(
@@ -187,6 +197,8 @@ class CRDLoss(nn.Module):
         if sample_idx.shape != (batch,):
             raise ValueError(f'CRDLoss: sample_idx has shape {tuple(sample_idx.shape)}, '
                              f'expected ({batch},).')
+        if not check_range:
+            return
         low = torch.minimum(sample_idx.min(), contrast_idx.min())
         high = torch.maximum(sample_idx.max(), contrast_idx.max())
         low, high = int(low), int(high)

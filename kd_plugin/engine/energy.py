@@ -198,23 +198,26 @@ class EnergyThresholdHook(Hook):
                 if batch_size and count < batch_size:
                     last_partial = inputs  # skipped, as the reference does
                 else:
-                    energies.append(self._energy(teacher, inputs))
+                    energies.append(self._energy(model, teacher, inputs))
                 if progress is not None:
                     progress.update()
             if not energies and last_partial is not None:
                 print_log('EnergyThresholdHook: the training set is smaller than one '
                           'batch; using the partial batch.', 'current')
-                energies.append(self._energy(teacher, last_partial))
+                energies.append(self._energy(model, teacher, last_partial))
         finally:
             teacher.train(was_training)
         if progress is not None:
             print()  # ProgressBar leaves the cursor at the end of its line.
         return torch.cat(energies) if energies else torch.zeros(0)
 
-    def _energy(self, teacher: nn.Module, inputs: Tensor) -> Tensor:
+    def _energy(self, model: nn.Module, teacher: nn.Module, inputs: Tensor) -> Tensor:
         from kd_plugin.models.dis_losses.utils import energy_score
 
-        logits = teacher(inputs, mode='tensor')
+        # The distiller's own path: the teacher sees its adapted input, as in training.
+        run_teacher = getattr(model, 'run_teacher', None)
+        logits = (run_teacher(inputs) if run_teacher is not None else
+                  teacher(inputs, mode='tensor'))
         if isinstance(logits, (tuple, list)):
             logits = logits[-1]
         return energy_score(logits, self.energy_temperature).float()

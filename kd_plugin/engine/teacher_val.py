@@ -88,7 +88,10 @@ class TeacherEvalHook(Hook):
         teacher.eval()  # validation already set it; never run it in train mode here
         for data_batch in dataloader:
             data = distiller.data_preprocessor(data_batch, False)
-            outputs = teacher(data['inputs'], data['data_samples'], mode='predict')
+            run_teacher = getattr(distiller, 'run_teacher', None)
+            outputs = (run_teacher(data['inputs'], data['data_samples'], mode='predict')
+                       if run_teacher is not None else
+                       teacher(data['inputs'], data['data_samples'], mode='predict'))
             evaluator.process(data_samples=outputs, data_batch=data_batch)
         results = evaluator.evaluate(len(dataset))
         return {k: float(v) for k, v in results.items()

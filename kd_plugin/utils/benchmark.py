@@ -60,13 +60,16 @@ _SIZE_KEYS = ('crop_size', 'scale')
 
 
 # --------------------------------------------------------------------------- set-up
-def load_config(config: str):
-    """The config with weights dropped (as smoke runs do)."""
+def load_config(config: str, channels_last: bool = False):
+    """The config with weights dropped (as smoke runs do); ``channels_last`` turns the
+    distiller's option on."""
     from mmengine.config import Config
 
     from .smoke import _strip_weights
     cfg = Config.fromfile(config)
     _strip_weights(cfg.model)
+    if channels_last:
+        cfg.model.channels_last = True
     return cfg
 
 
@@ -192,7 +195,8 @@ def make_steps(cfg, model: nn.Module, batch: dict, device: str, amp: bool,
     ``cached``: add the ``cached`` variant (a config that can use a cache only)."""
     inputs, samples = batch['inputs'], batch['data_samples']
     num_views = inputs.shape[0] // len(samples)
-    student_inputs = inputs.chunk(num_views)[0] if num_views > 1 else inputs
+    student_inputs = model.format_inputs(
+        inputs.chunk(num_views)[0] if num_views > 1 else inputs)
     dtype = torch.float16 if device.startswith('cuda') else torch.bfloat16
     device_type = 'cuda' if device.startswith('cuda') else 'cpu'
 
@@ -223,7 +227,7 @@ def make_steps(cfg, model: nn.Module, batch: dict, device: str, amp: bool,
 
     def teacher_forward() -> float:
         with torch.no_grad(), autocast():
-            logits = model.teacher(student_inputs, mode='tensor')
+            logits = model.run_teacher(student_inputs)
         if isinstance(logits, (list, tuple)):
             logits = logits[-1]
         return float(logits.float().abs().mean())
@@ -316,7 +320,7 @@ def memory_worker(spec: dict) -> dict:
     """Run one variant alone (fresh process) and return its peak memory growth in MiB."""
     torch.manual_seed(0)
     device = spec['device']
-    cfg = load_config(spec['config'])
+    cfg = load_config(spec['config'], spec['channels_last'])
     model = build_model(cfg, device)
     batch, _ = synthetic_batch(cfg, model, spec['config'], spec['batch_size'],
                                spec['image_size'], device)
@@ -350,11 +354,12 @@ def memory_worker(spec: dict) -> dict:
 
 
 def measure_memory(config: str, variant: str, batch_size: int, image_size: int,
-                   device: str, amp: bool, iters: int) -> float:
+                   device: str, amp: bool, iters: int, channels_last: bool = False) -> float:
     """Peak memory growth of ``variant`` in MiB, measured in a fresh subprocess, so
     that neither the other variants nor allocations freed earlier hide it."""
     spec = dict(config=osp.abspath(config), variant=variant, batch_size=batch_size,
-                image_size=image_size, device=device, amp=amp, iters=iters)
+                image_size=image_size, device=device, amp=amp, iters=iters,
+                channels_last=channels_last)
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [root, env.get('PYTHONPATH')]))
@@ -403,15 +408,16 @@ def cache_status(model: nn.Module, timed: bool = False) -> dict:
 def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
                   batch_size: Optional[int] = None, image_size: Optional[int] = None,
                   device: str = 'cpu', amp: bool = False, memory: bool = True,
-                  cached: bool = True) -> dict:
+                  cached: bool = True, channels_last: bool = False) -> dict:
     """Time the variants of ``config`` interleaved; return the report dict.
-    ``cached``: add the ``cached`` variant where the config can use a cache."""
+    ``cached``: add the ``cached`` variant where the config can use a cache;
+    ``channels_last``: run with the distiller's ``channels_last`` option."""
     if iters < 1 or warmup < 0:
         raise ValueError('iters must be >= 1 and warmup >= 0')
     if device.startswith('cuda') and not torch.cuda.is_available():
         raise RuntimeError('--device cuda but CUDA is not available')
     torch.manual_seed(0)
-    cfg = load_config(config)
+    cfg = load_config(config, channels_last)
     batch_size = batch_size or int(cfg.train_dataloader.batch_size)
     model = build_model(cfg, device)
     batch, size = synthetic_batch(cfg, model, config, batch_size, image_size, device)
@@ -432,8 +438,10 @@ def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
         for name in steps:
             variants[name]['peak_mem_mib'] = measure_memory(
                 config, name, batch_size, image_size if image_size else size, device, amp,
-                warmup + 1)
-    def ratio_of(key: str) -> float:
+                warmup + 1, channels_last)
+    def ratio_of(key: str) -> Optional[float]:
+        if key not in variants['distill']:
+            return None
         return variants['distill'][key] / (variants['student'][key] +
                                            variants['teacher'][key])
     return dict(
@@ -444,7 +452,7 @@ def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
                      torch=torch.__version__,
                      gpu=(torch.cuda.get_device_name(device)
                           if device.startswith('cuda') else None)),
-        device=device, amp=amp,
+        device=device, amp=amp, channels_last=channels_last,
         amp_dtype=(None if not amp else
                    'float16' if device.startswith('cuda') else 'bfloat16'),
         batch_size=batch_size, image_size=size, num_views=(
@@ -458,6 +466,9 @@ def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
         variants=variants,
         ratio_distill_over_student_plus_teacher=ratio_of('median_s'),
         ratio_cpu_time=ratio_of('median_cpu_s'),
+        # Both terms are growth over a base that holds both models' weights, so this
+        # is the distill peak over (student step + teacher weights + teacher forward).
+        ratio_memory=ratio_of('peak_mem_mib'),
         ratio_cached_over_student=(variants['cached']['median_s'] /
                                    variants['student']['median_s'] if cached else None),
         ratio_cached_over_student_cpu=(variants['cached']['median_cpu_s'] /
@@ -480,13 +491,16 @@ def format_table(report: dict) -> str:
         rows.append(f"| {name} | {v['median_s']:.4f} | {v['images_per_s']:.1f} | "
                     f"{v['median_cpu_s']:.4f} | {mem_text} | {'yes' if v['finite'] else 'NO'} |")
     amp = f", amp {report['amp_dtype']}" if report['amp'] else ''
+    amp += ', channels_last' if report.get('channels_last') else ''
+    memory = (f"memory distill / (student + teacher forward) = {report['ratio_memory']:.3f}. "
+              if report.get('ratio_memory') is not None else '')
     rows.append('')
     rows.append(f"`{report['config']}`: batch {report['batch_size']}, "
                 f"{report['image_size']} px, {report['device']}{amp}, "
                 f"{report['iters']} timed + {report['warmup']} warm-up rounds. "
                 f"distill / (student + teacher) = "
                 f"{report['ratio_distill_over_student_plus_teacher']:.3f} "
-                f"(CPU time: {report['ratio_cpu_time']:.3f}). "
+                f"(CPU time: {report['ratio_cpu_time']:.3f}). " + memory
                 + (f"cached / student = {report['ratio_cached_over_student']:.3f} "
                    f"(CPU time: {report['ratio_cached_over_student_cpu']:.3f}). "
                    if report.get('ratio_cached_over_student') else '')
@@ -535,6 +549,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true',
                         help='autocast (bf16 on CPU, fp16 on CUDA) and check that the '
                         'losses stay finite')
+    parser.add_argument('--channels-last', action='store_true',
+                        help="turn the distiller's channels_last option on")
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the per-variant memory subprocesses')
     parser.add_argument('--no-cached', action='store_true',
@@ -549,7 +565,8 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     report = run_benchmark(args.config, args.iters, args.warmup, args.batch_size,
                            args.image_size, args.device, args.amp,
-                           memory=not args.no_memory, cached=not args.no_cached)
+                           memory=not args.no_memory, cached=not args.no_cached,
+                           channels_last=args.channels_last)
     print(format_table(report))
     print(f"cache: {report['cache']['status']} ({report['cache']['why']})")
     if report['memory_method']:

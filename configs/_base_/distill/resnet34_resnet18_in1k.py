@@ -24,6 +24,8 @@ from mmengine import Config  # noqa: E402
 
 model = dict(
     type='ClassificationDistiller',
+    # Losses with connectors check the tapped shapes when the model is built.
+    shape_probe=(3, 224, 224),
     teacher=Config.fromfile('{{ fileDirname }}/../models/imagenet/resnet34.py').model,
     teacher_ckpt='checkpoints/imagenet_teachers/resnet34_in1k.pth',
     student=Config.fromfile(

@@ -21,6 +21,8 @@ from mmengine import Config  # noqa: E402
 
 model = dict(
     type='ClassificationDistiller',
+    # Losses with connectors check the tapped shapes when the model is built.
+    shape_probe=(3, 32, 32),
     teacher=Config.fromfile('{{ fileDirname }}/../models/cifar/wrn_40_2.py').model,
     teacher_ckpt='checkpoints/cifar_teachers/wrn_40_2_vanilla.pth',
     student=Config.fromfile('{{ fileDirname }}/../models/cifar/MobileNetV2.py').model,

@@ -1,4 +1,4 @@
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -67,6 +67,18 @@ class FitNetLoss(nn.Module):
 
     def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> Tensor:
         """Return the weighted hint term."""
+        feat_s, feat_t = self._hint_pair(feats_s, feats_t)
+        hint = upcast(self.regressor(feat_s))
+        self._check_hint(feat_s, hint, feat_t)
+        return self.loss_weight * F.mse_loss(hint, upcast(feat_t).detach())
+
+    def check_shapes(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> None:
+        """Raise a ValueError unless the tapped maps fit the regressor (shape probe)."""
+        feat_s, feat_t = self._hint_pair(feats_s, feats_t)
+        self._check_hint(feat_s, self.regressor(feat_s), feat_t)
+
+    def _hint_pair(self, feats_s: Sequence[Tensor],
+                   feats_t: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
         for role, feats in (('student', feats_s), ('teacher', feats_t)):
             if not -len(feats) <= self.hint_stage < len(feats):
                 raise ValueError(
@@ -75,7 +87,9 @@ class FitNetLoss(nn.Module):
         feat_s, feat_t = feats_s[self.hint_stage], feats_t[self.hint_stage]
         check_connector_pair('FitNetLoss', f'hint stage {self.hint_stage}', 'regressor',
                              feat_s, feat_t, self.student_channels, self.teacher_channels)
-        hint = upcast(self.regressor(feat_s))
+        return feat_s, feat_t
+
+    def _check_hint(self, feat_s: Tensor, hint: Tensor, feat_t: Tensor) -> None:
         if hint.shape != feat_t.shape:
             raise ValueError(
                 f'FitNetLoss: hint stage {self.hint_stage}: the regressor maps the '
@@ -83,4 +97,3 @@ class FitNetLoss(nn.Module):
                 f'teacher map is {tuple(feat_t.shape)}; set student_size='
                 f'{tuple(feat_s.shape[2:])} and teacher_size='
                 f'{tuple(feat_t.shape[2:])} in the loss config.')
-        return self.loss_weight * F.mse_loss(hint, upcast(feat_t).detach())

@@ -1,6 +1,8 @@
+import contextlib
+import inspect
 import logging
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Set, Union
+from typing import ContextManager, Dict, List, Optional, Sequence, Set, Union
 
 import torch
 import torch.nn as nn
@@ -12,11 +14,32 @@ from mmpretrain.structures import DataSample
 
 from kd_plugin.engine.checkpoint import load_model_weights
 from .taps import ModelTaps, resolve_module
+from .teacher_input import TeacherInputAdapter, preprocessor_normalisation
 from .vocabulary import (BATCH_INPUTS, VIEW_OUTPUTS, check_requested,
                          forward_argument_names, input_owner, split_model_output)
 
 TapSpec = Union[str, Sequence[str]]
 TEACHER_PREFIX = 'teacher.'
+PRECISIONS = {'auto': None, 'fp32': torch.float32, 'bf16': torch.bfloat16,
+              'fp16': torch.float16}
+PROBE_BATCH = 2
+
+
+def precision_context(precision: str, device_type: str) -> ContextManager:
+    """The autocast context of a precision name: ``'auto'`` inherits the caller's
+    (e.g. MMEngine's ``AmpOptimWrapper``), ``'fp32'`` turns autocast off, ``'bf16'`` /
+    ``'fp16'`` autocast to that type."""
+    if precision == 'auto':
+        return contextlib.nullcontext()
+    if precision == 'fp32':
+        return torch.autocast(device_type, enabled=False)
+    return torch.autocast(device_type, dtype=PRECISIONS[precision])
+
+
+def check_precision(value: str, name: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ValueError(f'{name}={value!r}: expected one of {list(allowed)}.')
+    return value
 
 
 def build_classifier(cfg: Union[dict, str, nn.Module], role: str) -> nn.Module:
@@ -117,6 +140,27 @@ class ClassificationDistiller(BaseClassifier):
             checkpoint of the student's own config (runner checkpoint or state dict;
             ``module.``/``student.`` prefixes handled), loaded strictly when training
             starts. ``--resume`` and ``load_from`` are applied after it and win.
+        teacher_input: When the teacher was trained at another resolution or with
+            another normalisation than the student: ``dict(mean=[...], std=[...],
+            size=224, interpolation='bicubic', antialias=True)`` (each optional; mean
+            and std in pixel values as in a data preprocessor). The teacher then sees
+            the student's batch un-normalised, resized and re-normalised
+            (:class:`TeacherInputAdapter`). None: the teacher sees the student's batch.
+        shape_probe: Input shape ``(C, H, W)`` for a build-time probe: both models run
+            once on a zero batch of 2 (eval mode, no_grad, RNG state restored), and
+            every loss with a ``check_shapes`` method checks the tapped outputs it will
+            receive, so a mismatch between feature maps and connectors is reported
+            when the model is built, not at the first step. None: no probe.
+        teacher_precision: ``'auto'`` (run as the step does, e.g. fp16 under
+            MMEngine's ``AmpOptimWrapper``), ``'fp32'``, ``'bf16'`` or ``'fp16'``
+            (autocast of the teacher's forward; it needs no gradient scaling).
+        student_precision: ``'auto'``, ``'fp32'`` or ``'bf16'``: autocast of the
+            student's forward and the losses (which compute in float32 internally).
+            For fp16 training use ``optim_wrapper=dict(type='AmpOptimWrapper')``,
+            which scales the loss (GPU only in MMEngine).
+        channels_last: Keep both models' 4-D weights and the input batches in the
+            ``channels_last`` memory format (faster convolutions on recent GPUs and
+            with oneDNN on CPU). Checkpoints load and save as usual.
     """
 
     def __init__(self,
@@ -132,7 +176,12 @@ class ClassificationDistiller(BaseClassifier):
                  data_preprocessor: Optional[dict] = None,
                  aux_batch: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 student_ckpt: Optional[str] = None) -> None:
+                 student_ckpt: Optional[str] = None,
+                 teacher_input: Optional[dict] = None,
+                 shape_probe: Optional[Sequence[int]] = None,
+                 teacher_precision: str = 'auto',
+                 student_precision: str = 'auto',
+                 channels_last: bool = False) -> None:
         if data_preprocessor is None and isinstance(student, dict):
             data_preprocessor = student.get('data_preprocessor')
         data_preprocessor = dict(data_preprocessor or {})
@@ -149,6 +198,20 @@ class ClassificationDistiller(BaseClassifier):
         self.student_loss_weight = student_loss_weight
         self.teacher_norm_train = teacher_norm_train
         self.teacher_in_checkpoint = teacher_in_checkpoint or teacher_norm_train
+        self.teacher_precision = check_precision(teacher_precision, 'teacher_precision',
+                                                 list(PRECISIONS))
+        self.student_precision = check_precision(student_precision, 'student_precision',
+                                                 ('auto', 'fp32', 'bf16'))
+        self.memory_format = (torch.channels_last if channels_last else
+                              torch.contiguous_format)
+        self.teacher_input = None
+        if teacher_input is not None:
+            if self.teacher is None:
+                raise ValueError('teacher_input converts the batch for the teacher, but '
+                                 'teacher=None.')
+            adapter = TeacherInputAdapter(
+                *preprocessor_normalisation(self.data_preprocessor), **teacher_input)
+            self.teacher_input = None if adapter.is_identity else adapter
         self.distill_losses = nn.ModuleDict()
         self._loss_inputs: Dict[str, List[str]] = {}
         for name, cfg in (distill_losses or {}).items():
@@ -183,6 +246,12 @@ class ClassificationDistiller(BaseClassifier):
             raise ValueError(f'{users} need teacher outputs but teacher=None; set '
                              '`teacher` (and `teacher_ckpt`) or use a self-distillation loss.')
 
+        if channels_last:
+            for model in (self.student, self.teacher):
+                if model is not None:
+                    model.to(memory_format=torch.channels_last)
+        if shape_probe is not None:
+            self._probe_shapes(tuple(shape_probe))
         self.register_state_dict_post_hook(finish_state_dict)
         self.register_load_state_dict_post_hook(ignore_missing_teacher_keys)
 
@@ -226,6 +295,50 @@ class ClassificationDistiller(BaseClassifier):
                 "head num_classes in model.student and model.teacher (and use a teacher "
                 'checkpoint trained on the same label set).')
 
+    def _probe_shapes(self, shape: tuple) -> None:
+        """Run both models once on zeros and let the losses check what they receive."""
+        checkers = {name: loss for name, loss in self.distill_losses.items()
+                    if callable(getattr(loss, 'check_shapes', None))}
+        if not checkers:
+            return
+        if len(shape) != 3:
+            raise ValueError(f'shape_probe must be (C, H, W), got {shape}')
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.random.fork_rng(devices=[]), torch.no_grad():
+                inputs = torch.zeros(PROBE_BATCH, *shape)
+                # The online teacher even where a subclass replaces it (a cache).
+                outputs = ClassificationDistiller._teacher_outputs(self, inputs, [])
+                if self.student_taps is not None:
+                    with self.student_taps.recording():
+                        self.student(inputs, mode='tensor')
+                    outputs.update(
+                        {f'{k}_s': v for k, v in self.student_taps.collect().items()})
+                for name, loss in checkers.items():
+                    wanted = self._check_shapes_inputs(name, loss, outputs)
+                    missing = [arg for arg in wanted if arg not in outputs]
+                    if missing:
+                        raise ValueError(f'{name}: check_shapes asks for {missing}, which '
+                                         'the shape probe does not compute.')
+                    try:
+                        loss.check_shapes(**{arg: outputs[arg] for arg in wanted})
+                    except ValueError as error:
+                        raise ValueError(
+                            f'{error} (found by the shape probe: both models run on a '
+                            f'zero batch of shape {(PROBE_BATCH, *shape)} when the '
+                            'distiller is built)') from error
+        finally:
+            self.train(was_training)
+
+    def _check_shapes_inputs(self, name: str, loss: nn.Module, outputs: dict) -> List[str]:
+        """The inputs a loss's ``check_shapes`` names (a wrapper taking ``**inputs``
+        gets the model outputs its ``forward`` reads)."""
+        parameters = inspect.signature(loss.check_shapes).parameters.values()
+        if any(p.kind == p.VAR_KEYWORD for p in parameters):
+            return [arg for arg in self._loss_inputs[name] if arg in outputs]
+        return [p.name for p in parameters]
+
     def _freeze_teacher(self) -> None:
         self.teacher.requires_grad_(False)
         self.teacher.eval()
@@ -266,10 +379,28 @@ class ClassificationDistiller(BaseClassifier):
                 inputs: torch.Tensor,
                 data_samples: Optional[List[DataSample]] = None,
                 mode: str = 'tensor'):
+        inputs = self.format_inputs(inputs)
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         # Validation, test and deployment see the student alone.
         return self.student(inputs, data_samples, mode=mode)
+
+    def format_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self.memory_format is torch.channels_last and inputs.dim() == 4:
+            return inputs.contiguous(memory_format=torch.channels_last)
+        return inputs
+
+    def run_teacher(self, inputs: torch.Tensor,
+                    data_samples: Optional[List[DataSample]] = None,
+                    mode: str = 'tensor'):
+        """The teacher on the student's batch: its input adapted (``teacher_input``),
+        under ``no_grad`` and ``teacher_precision``. Hooks and tools that run the
+        teacher call this, so they see what the losses see."""
+        if self.teacher_input is not None:
+            inputs = self.format_inputs(self.teacher_input(inputs))
+        with torch.no_grad(), precision_context(self.teacher_precision,
+                                                inputs.device.type):
+            return self.teacher(inputs, data_samples, mode=mode)
 
     def extract_feat(self, inputs: torch.Tensor, **kwargs):
         return self.student.extract_feat(inputs, **kwargs)
@@ -283,22 +414,24 @@ class ClassificationDistiller(BaseClassifier):
         inputs, extra_views = self._split_views(inputs, data_samples)
         available = self._batch_values(inputs, data_samples)
         available.update(self._teacher_outputs(inputs, data_samples))
-        if self.student_taps is None:
-            student_losses = self.student(inputs, data_samples, mode='loss')
-        else:
-            with self.student_taps.recording():
+        with precision_context(self.student_precision, inputs.device.type):
+            if self.student_taps is None:
                 student_losses = self.student(inputs, data_samples, mode='loss')
-            available.update(
-                {f'{k}_s': v for k, v in self.student_taps.collect().items()})
-        available.update(self._view_outputs_of(extra_views, available))
+            else:
+                with self.student_taps.recording():
+                    student_losses = self.student(inputs, data_samples, mode='loss')
+                available.update(
+                    {f'{k}_s': v for k, v in self.student_taps.collect().items()})
+            available.update(self._view_outputs_of(extra_views, available))
 
-        losses = {}
-        for key, value in student_losses.items():
-            if 'loss' in key:
-                value = value * self.student_loss_weight
-            losses['loss_cls' if key == 'loss' else key] = value
-        for name, loss in self.distill_losses.items():
-            losses[name] = loss(**{arg: available[arg] for arg in self._loss_inputs[name]})
+            losses = {}
+            for key, value in student_losses.items():
+                if 'loss' in key:
+                    value = value * self.student_loss_weight
+                losses['loss_cls' if key == 'loss' else key] = value
+            for name, loss in self.distill_losses.items():
+                losses[name] = loss(
+                    **{arg: available[arg] for arg in self._loss_inputs[name]})
         return losses
 
     def _split_views(self, inputs: torch.Tensor, data_samples: List[DataSample]):
@@ -327,16 +460,15 @@ class ClassificationDistiller(BaseClassifier):
             if role == 'student':
                 outputs[name] = self.student(batches[view], mode='tensor')
             else:
-                with torch.no_grad():
-                    outputs[name] = self.teacher(batches[view], mode='tensor')
+                outputs[name] = self.run_teacher(batches[view])
         return outputs
 
     def _teacher_outputs(self, inputs: torch.Tensor,
                          data_samples: List[DataSample]) -> dict:
         if self.teacher_taps is None:
             return {}
-        with torch.no_grad(), self.teacher_taps.recording():
-            self.teacher(inputs, mode='tensor')
+        with self.teacher_taps.recording():
+            self.run_teacher(inputs)
         return {f'{k}_t': v for k, v in self.teacher_taps.collect().items()}
 
     def _batch_values(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:

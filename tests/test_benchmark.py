@@ -40,6 +40,7 @@ def test_numbers_positive_and_finite(report):
         assert variant['images_per_s'] == pytest.approx(8 / variant['median_s'])
     assert _positive_finite(report['ratio_distill_over_student_plus_teacher'])
     assert _positive_finite(report['ratio_cpu_time'])
+    assert _positive_finite(report['ratio_memory'])
 
 
 def test_table_lists_every_variant(report):
@@ -48,14 +49,16 @@ def test_table_lists_every_variant(report):
     for name in VARIANTS:
         assert f'| {name} |' in table
     assert 'cache: implemented, timed' in table
+    assert 'memory distill / (student + teacher forward) = ' in table
 
 
 def test_cli_amp_and_json(tmp_path, capsys):
     out = tmp_path / 'report.json'
     main([CONFIG, '--iters', '2', '--warmup', '0', '--batch-size', '4', '--image-size',
-          '24', '--amp', '--no-memory', '--out', str(out)])
+          '24', '--amp', '--channels-last', '--no-memory', '--out', str(out)])
     saved = json.loads(out.read_text())
-    assert saved['amp'] and saved['amp_dtype'] == 'bfloat16'
+    assert saved['amp'] and saved['amp_dtype'] == 'bfloat16' and saved['channels_last']
+    assert saved['ratio_memory'] is None  # --no-memory
     assert saved['batch_size'] == 4 and saved['image_size'] == 24
     assert saved['losses_finite']
     assert all(_positive_finite(v['median_s']) for v in saved['variants'].values())

@@ -58,6 +58,12 @@ class ATLoss(nn.Module):
         loss = sum(self._stage_loss(f_s, f_t.detach()) for f_s, f_t in pairs)
         return self.loss_weight * loss
 
+    def check_shapes(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> None:
+        """Raise a ValueError unless the tapped stages pair up (shape probe): as many
+        student as teacher stages, (B, C, H, W) maps whose spatial sizes pool to each
+        other."""
+        aligned_stage_pairs('ATLoss', feats_s, feats_t)
+
     def _attention(self, feat: Tensor) -> Tensor:
         """(B, C, H, W) -> (B, H*W) unit-norm attention vectors."""
         if not self.match_reference:

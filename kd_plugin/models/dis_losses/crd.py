@@ -112,10 +112,10 @@ class CRDLoss(nn.Module):
     def forward(self, pooled_s: Tensor, pooled_t: Tensor, sample_idx: Tensor,
                 contrast_idx: Tensor) -> Tensor:
         """Return the weighted CRD term, then update the memory banks."""
-        check_pooled_pair('CRDLoss', pooled_s, pooled_t, 1)
+        self.check_shapes(pooled_s, pooled_t)
         first_batch = not self._normalisers_set
-        self._check_inputs(pooled_s, pooled_t, sample_idx, contrast_idx,
-                           check_range=first_batch)
+        self._check_indices(pooled_s.shape[0], sample_idx, contrast_idx,
+                            check_range=first_batch)
         with autocast_off(pooled_s):
             dtype = self.embed_s.linear.weight.dtype
             v_s = self.embed_s(pooled_s.to(dtype))
@@ -176,10 +176,11 @@ class CRDLoss(nn.Module):
             rows /= rows.norm(dim=1, keepdim=True)
             memory.index_copy_(0, sample_idx, rows)
 
-    def _check_inputs(self, pooled_s: Tensor, pooled_t: Tensor, sample_idx: Tensor,
-                      contrast_idx: Tensor, check_range: bool) -> None:
-        """Shapes every step (free); the index range, a host sync, on the first step
-        (a wrong ``num_data`` is a configuration error, the same on every step)."""
+    def check_shapes(self, pooled_s: Tensor, pooled_t: Tensor) -> None:
+        """Raise a ValueError unless the pooled vectors are (B, D) of the widths the
+        embedding heads were built for (``student_channels``, ``teacher_channels``).
+        Every step runs it (free); the shape probe runs it when the model is built."""
+        check_pooled_pair('CRDLoss', pooled_s, pooled_t, 1)
         if (pooled_s.shape[1], pooled_t.shape[1]) != (self.student_channels,
                                                       self.teacher_channels):
             raise ValueError(
@@ -188,7 +189,11 @@ class CRDLoss(nn.Module):
                 f'student_channels={self.student_channels}, teacher_channels='
                 f'{self.teacher_channels}. Set student_channels={pooled_s.shape[1]} and '
                 f'teacher_channels={pooled_t.shape[1]} in the loss config.')
-        batch = pooled_s.shape[0]
+
+    def _check_indices(self, batch: int, sample_idx: Tensor, contrast_idx: Tensor,
+                       check_range: bool) -> None:
+        """Index shapes every step (free); their range, a host sync, on the first step
+        (a wrong ``num_data`` is a configuration error, the same on every step)."""
         if contrast_idx.shape != (batch, self.num_negatives + 1):
             raise ValueError(
                 f'CRDLoss: contrast_idx has shape {tuple(contrast_idx.shape)}, expected '

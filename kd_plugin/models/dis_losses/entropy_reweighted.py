@@ -1,3 +1,4 @@
+import inspect
 from typing import List
 
 import torch.nn as nn
@@ -53,3 +54,10 @@ class EntropyReweightedLoss(nn.Module):
             raise ValueError(f"{type(self.loss).__name__} with reduction='none' returned "
                              f'shape {tuple(per_sample.shape)}, not per-sample (B,) values')
         return reduce_per_sample(weights * per_sample, self.reduction)
+
+    def check_shapes(self, **inputs) -> None:
+        """The wrapped loss's build-time shape check (shape probe), if it has one."""
+        check = getattr(self.loss, 'check_shapes', None)
+        if check is not None:
+            names = inspect.signature(check).parameters
+            check(**{name: inputs[name] for name in names if name in inputs})

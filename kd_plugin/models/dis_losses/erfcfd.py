@@ -91,3 +91,10 @@ class ERFCFDLoss(nn.Module):
         else:
             per_sample = per_sample + weights * terms['l2_pooled']
         return self.loss_weight * reduce_per_sample(per_sample, self.reduction)
+
+    def check_shapes(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor],
+                     stages_s: Sequence[nn.Module],
+                     stages_t: Sequence[nn.Module]) -> None:
+        """Raise a ValueError unless the tapped stage outputs fit the bridges (shape
+        probe), as :meth:`FCFDLoss.check_shapes`."""
+        self.fcfd.check_shapes(feats_s, feats_t, stages_s, stages_t)

@@ -68,3 +68,10 @@ class ERReviewKDLoss(nn.Module):
                                    epoch=epoch)
         return reduce_per_sample(weights.to(per_sample.dtype) * per_sample,
                                  self.reduction)
+
+    def check_shapes(self, feats_s: Sequence[Tensor], pooled_s: Tensor,
+                     preact_feats_t: Sequence[Tensor], pooled_t: Tensor) -> None:
+        """Raise a ValueError unless the tapped levels fit the ABFs (shape probe), as
+        :meth:`ReviewKDLoss.check_shapes`."""
+        self.reviewkd.check_shapes(feats_s=feats_s, pooled_s=pooled_s,
+                                   preact_feats_t=preact_feats_t, pooled_t=pooled_t)

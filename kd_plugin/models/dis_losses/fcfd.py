@@ -13,6 +13,8 @@ from .utils import reduce_per_sample, upcast, warmup_factor
 
 STAGE_INPUTS = ('afterrelu', 'beforerelu', 'beforebn')
 TEACHER, STUDENT = 0, 1
+# The modules of each stage 2..S-1 of both networks, keyed by TEACHER / STUDENT.
+StageGroups = Dict[int, List[List[nn.Module]]]
 
 
 def mixed_path_candidates(num_stages: int, path_type: str = 'bi') -> List[Tuple[int, ...]]:
@@ -183,12 +185,13 @@ class FCFDLoss(nn.Module):
             STUDENT: self._layout(student_stage_modules, 'student_stage_modules'),
             TEACHER: self._layout(teacher_stage_modules, 'teacher_stage_modules')
         }
-        channels = {STUDENT: list(student_channels), TEACHER: list(teacher_channels)}
-        sizes = {STUDENT: list(student_sizes), TEACHER: list(teacher_sizes)}
+        self.channels = {STUDENT: list(student_channels), TEACHER: list(teacher_channels)}
+        self.sizes = {STUDENT: list(student_sizes), TEACHER: list(teacher_sizes)}
 
         def bridge(src: int, dst: int, index: int) -> FCFDBridge:
-            return FCFDBridge(channels[src][index], channels[dst][index], sizes[src][index],
-                              sizes[dst][index], self.stage_inputs[dst] == 'afterrelu')
+            return FCFDBridge(self.channels[src][index], self.channels[dst][index],
+                              self.sizes[src][index], self.sizes[dst][index],
+                              self.stage_inputs[dst] == 'afterrelu')
 
         # s2t_bridges[i] maps student stage i+1 into teacher space (all stages: the L2
         # term always uses them). t2s_bridges[i] maps teacher stage i+1 into student
@@ -260,6 +263,47 @@ class FCFDLoss(nn.Module):
     def _head(x: Tensor, classifier: nn.Module) -> Tensor:
         return classifier(pooled(x))
 
+    # ----------------------------------------------------------------- checks
+    def check_shapes(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor],
+                     stages_s: Sequence[nn.Module],
+                     stages_t: Sequence[nn.Module]) -> None:
+        """Raise a ValueError unless the tapped stage outputs fit the bridges (shape
+        probe): one (B, C, H, H) map per stage 1..S-1 of each network with the
+        configured channels and size, and the stage modules of the layout."""
+        self._checked_stages(feats_s, feats_t, stages_s, stages_t)
+
+    def _checked_stages(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor],
+                        stages_s: Sequence[nn.Module],
+                        stages_t: Sequence[nn.Module]) -> StageGroups:
+        """The stage module groups of both networks, once the stage outputs are
+        checked against the bridges."""
+        num = self.num_stages - 1
+        if len(feats_s) != num or len(feats_t) != num:
+            raise ValueError(f'FCFDLoss: expects the outputs of stages 1..{num} of each '
+                             f'network; got {len(feats_s)} student and {len(feats_t)} '
+                             'teacher features. Declare them with taps.')
+        for owner, feats in ((STUDENT, feats_s), (TEACHER, feats_t)):
+            self._check_stage_maps(owner, feats)
+        return {STUDENT: self._stage_groups(stages_s, STUDENT),
+                TEACHER: self._stage_groups(stages_t, TEACHER)}
+
+    def _check_stage_maps(self, owner: int, feats: Sequence[Tensor]) -> None:
+        """Raise a ValueError unless each stage output is the square map of the
+        channels and size that network's bridges were built for."""
+        role = 'student' if owner == STUDENT else 'teacher'
+        for index, feat in enumerate(feats):
+            channels, size = self.channels[owner][index], self.sizes[owner][index]
+            if feat.dim() != 4 or feat.shape[2] != feat.shape[3]:
+                raise ValueError(f'FCFDLoss: stage {index + 1}: expected a square (B, C, '
+                                 f'H, H) {role} map, got {tuple(feat.shape)}.')
+            if tuple(feat.shape[1:3]) != (channels, size):
+                raise ValueError(
+                    f'FCFDLoss: stage {index + 1}: the {role} map is '
+                    f'{tuple(feat.shape)}, but the bridges were built for {channels} '
+                    f'channels at {size}x{size}. Set {role}_channels[{index}]='
+                    f'{feat.shape[1]} and {role}_sizes[{index}]={feat.shape[2]} in the '
+                    'loss config, or tap the stage outputs they were built for.')
+
     # ---------------------------------------------------------------- forward
     def per_sample_terms(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor],
                          stages_s: Sequence[nn.Module], stages_t: Sequence[nn.Module],
@@ -270,12 +314,7 @@ class FCFDLoss(nn.Module):
         ``'l2'`` (the feature maps), ``'l2_pooled'`` (the final-stage pooled vectors;
         zeros with ``match_reference=False``), ``'kd'`` and ``'mix'``."""
         num = self.num_stages - 1
-        if len(feats_s) != num or len(feats_t) != num:
-            raise ValueError(f'FCFDLoss: expects the outputs of stages 1..{num} of each '
-                             f'network; got {len(feats_s)} student and {len(feats_t)} '
-                             'teacher features. Declare them with taps.')
-        stages = {STUDENT: self._stage_groups(stages_s, STUDENT),
-                  TEACHER: self._stage_groups(stages_t, TEACHER)}
+        stages = self._checked_stages(feats_s, feats_t, stages_s, stages_t)
         classifiers = {STUDENT: classifier_s, TEACHER: classifier_t}
         targets = [f.detach() for f in feats_t]
         target_pooled = pooled(targets[-1])

@@ -1,4 +1,4 @@
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -64,6 +64,20 @@ class MGDLoss(nn.Module):
 
     def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> Tensor:
         """Return the weighted MGD term on the last stage maps."""
+        feat_s, feat_t = self._last_pair(feats_s, feats_t)
+        mask = self.channel_mask(feat_t.shape[0]).to(feat_s.dtype)
+        generated = upcast(self.generation(feat_s, mask))
+        squared = (generated - upcast(feat_t).detach()).pow(2)
+        return self.loss_weight * squared.sum() / feat_t.shape[0]
+
+    def check_shapes(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> None:
+        """Raise a ValueError unless the last tapped maps fit the generation block
+        (shape probe): its channels, and the same spatial size."""
+        self._last_pair(feats_s, feats_t)
+
+    def _last_pair(self, feats_s: Sequence[Tensor],
+                   feats_t: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
+        """The last stage maps, checked against the generation block."""
         feat_s, feat_t = feats_s[-1], feats_t[-1]
         check_connector_pair('MGDLoss', 'last stage (feats[-1])', 'generation', feat_s,
                              feat_t, self.student_channels, self.teacher_channels)
@@ -72,10 +86,7 @@ class MGDLoss(nn.Module):
                 f'MGDLoss: the last stage maps must have the same spatial size, got '
                 f'student {tuple(feat_s.shape)}, teacher {tuple(feat_t.shape)}; tap maps '
                 'of equal size (student_taps / teacher_taps feats).')
-        mask = self.channel_mask(feat_t.shape[0]).to(feat_s.dtype)
-        generated = upcast(self.generation(feat_s, mask))
-        squared = (generated - upcast(feat_t).detach()).pow(2)
-        return self.loss_weight * squared.sum() / feat_t.shape[0]
+        return feat_s, feat_t
 
     def channel_mask(self, batch_size: int) -> Tensor:
         """A (B, C_t, 1, 1) mask: 0 with probability ``mask_ratio``, else 1."""

@@ -55,6 +55,12 @@ class NSTLoss(nn.Module):
             loss = sum(self._stage_loss(f_s, f_t.detach()) for f_s, f_t in pairs)
         return self.loss_weight * loss
 
+    def check_shapes(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> None:
+        """Raise a ValueError unless the tapped stages pair up (shape probe): as many
+        student as teacher stages, (B, C, H, W) maps whose spatial sizes pool to each
+        other."""
+        aligned_stage_pairs('NSTLoss', feats_s, feats_t)
+
     @staticmethod
     def _stage_loss(feat_s: Tensor, feat_t: Tensor) -> Tensor:
         rows_s = F.normalize(feat_s.flatten(2), dim=2)

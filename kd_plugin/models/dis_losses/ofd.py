@@ -113,9 +113,7 @@ class OFDLoss(nn.Module):
     def forward(self, preact_feats_s: Sequence[Tensor], preact_feats_t: Sequence[Tensor],
                 preact_bn_t: Sequence[nn.Module]) -> Tensor:
         """Return the weighted OFD term, summed over the stages."""
-        check_connector_stages('OFDLoss', 'connectors', preact_feats_s, preact_feats_t,
-                               self.student_channels, self.teacher_channels)
-        margins = self._margins(preact_bn_t)
+        margins = self._checked_margins(preact_feats_s, preact_feats_t, preact_bn_t)
         connected = [connector(f_s) for connector, f_s in zip(self.connectors,
                                                               preact_feats_s)]
         pairs = aligned_stage_pairs('OFDLoss', connected, preact_feats_t)
@@ -126,6 +124,25 @@ class OFDLoss(nn.Module):
             distance = partial_l2(f_s, f_t.detach(), margin)
             loss = loss + distance.sum() / f_s.shape[0] / 2**(num_stages - 1 - stage)
         return self.loss_weight * loss
+
+    def check_shapes(self, preact_feats_s: Sequence[Tensor],
+                     preact_feats_t: Sequence[Tensor],
+                     preact_bn_t: Sequence[nn.Module]) -> None:
+        """Raise a ValueError unless the tapped maps and BNs fit the connectors (shape
+        probe): one map pair and one teacher BN per connector, with its channels, and
+        spatial sizes that pool to each other."""
+        self._checked_margins(preact_feats_s, preact_feats_t, preact_bn_t)
+        # The 1x1 connectors keep the spatial size: the raw maps pair as forward's do.
+        aligned_stage_pairs('OFDLoss', preact_feats_s, preact_feats_t)
+
+    def _checked_margins(self, preact_feats_s: Sequence[Tensor],
+                         preact_feats_t: Sequence[Tensor],
+                         preact_bn_t: Sequence[nn.Module]) -> List[Tensor]:
+        """The margins of every stage, once the maps are checked against the
+        connectors."""
+        check_connector_stages('OFDLoss', 'connectors', preact_feats_s, preact_feats_t,
+                               self.student_channels, self.teacher_channels)
+        return self._margins(preact_bn_t)
 
     def _margins(self, preact_bn_t: Sequence[nn.Module]) -> List[Tensor]:
         if isinstance(preact_bn_t, nn.Module) or len(preact_bn_t) != len(self.connectors):

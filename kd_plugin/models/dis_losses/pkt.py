@@ -49,6 +49,12 @@ class PKTLoss(nn.Module):
         self.loss_weight = loss_weight
         self.match_reference = match_reference
 
+    def check_shapes(self, pooled_s: Tensor, pooled_t: Tensor) -> None:
+        """Raise a ValueError unless the taps give (B, D) vectors of the same batch
+        (shape probe). The probe's batch is not the training batch: forward checks
+        the minimum number of samples."""
+        check_pooled_pair('PKTLoss', pooled_s, pooled_t, min_batch=1)
+
     def forward(self, pooled_s: Tensor, pooled_t: Tensor) -> Tensor:
         """Return the weighted PKT term."""
         check_pooled_pair('PKTLoss', pooled_s, pooled_t,

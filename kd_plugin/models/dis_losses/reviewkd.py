@@ -1,4 +1,4 @@
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -122,14 +122,28 @@ class ReviewKDLoss(nn.Module):
     def per_sample_hcl(self, feats_s: Sequence[Tensor], pooled_s: Tensor,
                        feats_t: Sequence[Tensor], pooled_t: Tensor) -> Tensor:
         """The unweighted HCL of every sample (B,), summed over the levels."""
-        levels_s = self._levels('student', feats_s, pooled_s)
-        levels_t = self._levels('teacher', feats_t, pooled_t)
-        check_connector_stages('ReviewKDLoss', 'abfs', levels_s, levels_t,
-                               self.student_channels, self.teacher_channels)
+        levels_s, levels_t = self._checked_levels(feats_s, pooled_s, feats_t, pooled_t)
         reviewed = self.review(levels_s, [tuple(f.shape[-2:]) for f in levels_t])
         return sum(
             hcl_per_sample(upcast(f_s), upcast(f_t).detach())
             for f_s, f_t in zip(reviewed, levels_t))
+
+    def check_shapes(self, feats_s: Sequence[Tensor], pooled_s: Tensor,
+                     preact_feats_t: Sequence[Tensor], pooled_t: Tensor) -> None:
+        """Raise a ValueError unless the tapped levels fit the ABFs (shape probe): one
+        student and one teacher level per ABF, with its channels. The ABFs resize to
+        the teacher's sizes, so any spatial sizes fit."""
+        self._checked_levels(feats_s, pooled_s, preact_feats_t, pooled_t)
+
+    def _checked_levels(self, feats_s: Sequence[Tensor], pooled_s: Tensor,
+                        feats_t: Sequence[Tensor],
+                        pooled_t: Tensor) -> Tuple[List[Tensor], List[Tensor]]:
+        """The student and teacher levels, checked against the ABFs."""
+        levels_s = self._levels('student', feats_s, pooled_s)
+        levels_t = self._levels('teacher', feats_t, pooled_t)
+        check_connector_stages('ReviewKDLoss', 'abfs', levels_s, levels_t,
+                               self.student_channels, self.teacher_channels)
+        return levels_s, levels_t
 
     def review(self, levels_s: Sequence[Tensor],
                out_sizes: Sequence[tuple]) -> List[Tensor]:

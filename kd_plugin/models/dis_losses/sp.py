@@ -1,4 +1,4 @@
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -43,18 +43,31 @@ class SPLoss(nn.Module):
 
     def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> Tensor:
         """Return the weighted SP term of the last stage."""
-        for role, feats in (('s', feats_s), ('t', feats_t)):
-            if isinstance(feats, Tensor) or len(feats) == 0:
-                raise ValueError(f'SPLoss: feats_{role} must be a non-empty tuple of '
-                                 'stage maps (B, C, H, W), shallow to deep.')
-        feat_s, feat_t = upcast(feats_s[-1]), upcast(feats_t[-1]).detach()
-        if min(feat_s.dim(), feat_t.dim()) < 2 or feat_s.shape[0] != feat_t.shape[0]:
-            raise ValueError(
-                f'SPLoss: last stage: student {tuple(feat_s.shape)}, teacher '
-                f'{tuple(feat_t.shape)}; expected (B, ...) maps with the same batch '
-                'size (both models must see the same batch).')
+        feat_s, feat_t = self._last_maps(feats_s, feats_t)
+        feat_s, feat_t = upcast(feat_s), upcast(feat_t).detach()
         batch = feat_s.shape[0]
         with autocast_off(feat_s):
             diff = _batch_similarity(feat_t) - _batch_similarity(feat_s)
             loss = diff.pow(2).sum() / batch**2
         return self.loss_weight * loss
+
+    def check_shapes(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> None:
+        """Raise a ValueError unless the taps give tuples of stage maps whose last maps
+        are (B, ...) with the same batch size (shape probe)."""
+        self._last_maps(feats_s, feats_t)
+
+    @staticmethod
+    def _last_maps(feats_s: Sequence[Tensor],
+                   feats_t: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
+        """The last stage maps of both models, checked."""
+        for role, feats in (('s', feats_s), ('t', feats_t)):
+            if isinstance(feats, Tensor) or len(feats) == 0:
+                raise ValueError(f'SPLoss: feats_{role} must be a non-empty tuple of '
+                                 'stage maps (B, C, H, W), shallow to deep.')
+        feat_s, feat_t = feats_s[-1], feats_t[-1]
+        if min(feat_s.dim(), feat_t.dim()) < 2 or feat_s.shape[0] != feat_t.shape[0]:
+            raise ValueError(
+                f'SPLoss: last stage: student {tuple(feat_s.shape)}, teacher '
+                f'{tuple(feat_t.shape)}; expected (B, ...) maps with the same batch '
+                'size (both models must see the same batch).')
+        return feat_s, feat_t

@@ -64,6 +64,18 @@ class SRRLLoss(nn.Module):
     def forward(self, feats_s: Sequence[Tensor], pooled_t: Tensor, logits_t: Tensor,
                 classifier_t: nn.Module) -> Tensor:
         """Return the weighted SRRL term."""
+        self.check_shapes(feats_s, pooled_t)
+        aligned = self.connector(feats_s[-1])
+        pooled_s = upcast(aligned.mean(dim=(2, 3)))
+        logits_st = upcast(classifier_t(pooled_s))
+        fm_loss = F.mse_loss(pooled_s, upcast(pooled_t).detach())
+        sr_loss = F.mse_loss(logits_st, upcast(logits_t).detach())
+        return self.loss_weight * (self.fm_weight * fm_loss + self.sr_weight * sr_loss)
+
+    def check_shapes(self, feats_s: Sequence[Tensor], pooled_t: Tensor) -> None:
+        """Raise a ValueError unless the student's last map and the teacher's pooled
+        vector have the widths the connector was built for. Every step runs it (free);
+        the shape probe runs it when the model is built."""
         feat_s = feats_s[-1]
         shapes = (f'student map {tuple(feat_s.shape)}, '
                   f'teacher pooled {tuple(pooled_t.shape)}')
@@ -78,9 +90,3 @@ class SRRLLoss(nn.Module):
                 f'student_channels={feat_s.shape[1]} and teacher_channels='
                 f"{pooled_t.shape[1]} (the input width of the teacher's classifier) in "
                 'the loss config, or tap the student map the connector was built for.')
-        aligned = self.connector(feat_s)
-        pooled_s = upcast(aligned.mean(dim=(2, 3)))
-        logits_st = upcast(classifier_t(pooled_s))
-        fm_loss = F.mse_loss(pooled_s, upcast(pooled_t).detach())
-        sr_loss = F.mse_loss(logits_st, upcast(logits_t).detach())
-        return self.loss_weight * (self.fm_weight * fm_loss + self.sr_weight * sr_loss)

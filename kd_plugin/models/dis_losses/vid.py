@@ -1,5 +1,5 @@
 import math
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -85,9 +85,7 @@ class VIDLoss(nn.Module):
 
     def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> Tensor:
         """Return the weighted VID term, summed over the stages."""
-        check_connector_stages('VIDLoss', 'regressors', feats_s, feats_t,
-                               self.student_channels, self.teacher_channels)
-        pairs = aligned_stage_pairs('VIDLoss', feats_s, feats_t)
+        pairs = self._checked_pairs(feats_s, feats_t)
         loss = 0.0
         for (f_s, f_t), regressor, var in zip(pairs, self.regressors, self.variances()):
             mean = regressor(f_s).to(f_t.dtype)
@@ -95,3 +93,16 @@ class VIDLoss(nn.Module):
             nll = 0.5 * ((mean - f_t.detach()).pow(2) / var + var.log())
             loss = loss + nll.mean()
         return self.loss_weight * loss
+
+    def check_shapes(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> None:
+        """Raise a ValueError unless the tapped maps fit the regressors (shape probe):
+        one map pair per regressor, with its channels, and spatial sizes that pool to
+        each other."""
+        self._checked_pairs(feats_s, feats_t)
+
+    def _checked_pairs(self, feats_s: Sequence[Tensor],
+                       feats_t: Sequence[Tensor]) -> List[Tuple[Tensor, Tensor]]:
+        """The size-aligned stage pairs, checked against the regressors."""
+        check_connector_stages('VIDLoss', 'regressors', feats_s, feats_t,
+                               self.student_channels, self.teacher_channels)
+        return aligned_stage_pairs('VIDLoss', feats_s, feats_t)

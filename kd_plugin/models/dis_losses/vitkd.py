@@ -115,6 +115,17 @@ class ViTKDLoss(nn.Module):
             return per_sample.sum() / batch
         return reduce_per_sample(per_sample, self.reduction)
 
+    def check_shapes(self, tokens_s: Sequence[Tensor],
+                     tokens_t: Sequence[Tensor]) -> None:
+        """Raise a ValueError unless the tapped tokens fit the connectors (shape probe):
+        ``num_mimic_layers + 1`` tensors per model of (B, N, C) tokens, the same N
+        patch tokens on both sides, the connectors' widths, and deep patch tokens that
+        form the patch grid of the generator."""
+        patches_s, _ = self._patch_tokens(tokens_s, tokens_t)
+        high_s = patches_s[-1]
+        # An all-kept mask (no RNG): the generator reshapes the tokens to the grid.
+        self.generation(high_s, high_s.new_zeros(high_s.shape[:2]), self.patch_resolution)
+
     def token_mask(self, batch_size: int, num_tokens: int) -> Tensor:
         """(B, N) float mask: per sample, the ``floor(N (1 - mask_ratio))`` tokens with
         the smallest noise are kept (0), the others masked (1)."""

@@ -303,7 +303,7 @@ class ClassificationDistiller(BaseClassifier):
             return
         if len(shape) != 3:
             raise ValueError(f'shape_probe must be (C, H, W), got {shape}')
-        was_training = self.training
+        modes = {module: module.training for module in self.modules()}
         self.eval()
         try:
             with torch.random.fork_rng(devices=[]), torch.no_grad():
@@ -329,7 +329,8 @@ class ClassificationDistiller(BaseClassifier):
                             f'zero batch of shape {(PROBE_BATCH, *shape)} when the '
                             'distiller is built)') from error
         finally:
-            self.train(was_training)
+            for module, mode in modes.items():
+                module.training = mode
 
     def _check_shapes_inputs(self, name: str, loss: nn.Module, outputs: dict) -> List[str]:
         """The inputs a loss's ``check_shapes`` names (a wrapper taking ``**inputs``

@@ -1,0 +1,19 @@
+# AT (Zagoruyko & Komodakis, ICLR 2017), resnet110 -> resnet20, CIFAR-100
+# (methods_feature.md 3.2, mdistiller's settings): feats[1:] of both (the stages without
+# the stem), p 2, weight 1000, CE 1; lr from the pair base. RepDistiller reports 70.22
+# (its README's R110 -> R20 column, spec 5.1).
+_base_ = ['../_base_/distill/resnet110_resnet20_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    distill_losses=dict(loss_at=dict(type='ATLoss', p=2, loss_weight=1000.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,22 @@
+# AT (Zagoruyko & Komodakis, ICLR 2017), resnet50 -> mobilenetv2, CIFAR-100
+# (methods_feature.md 3.2, mdistiller's settings): feats[1:] of both (the stages without
+# the stem: teacher layer1-4 (32/16/8/4 px), student blocks.1/2/4/6 (16/8/4/2 px),
+# paired in order, the larger map of a pair average-pooled to the smaller), p 2, weight
+# 1000, CE 1; lr from the pair base. RepDistiller reports 58.58 (spec 5.2).
+_base_ = ['../_base_/distill/resnet50_mobilenetv2_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.blocks.1',
+        'backbone.blocks.2',
+        'backbone.blocks.4',
+        'backbone.blocks.6',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+        'backbone.layer4',
+    ]),
+    distill_losses=dict(loss_at=dict(type='ATLoss', p=2, loss_weight=1000.0)),
+    student_loss_weight=1.0)

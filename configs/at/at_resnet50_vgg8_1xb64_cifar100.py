@@ -1,0 +1,22 @@
+# AT (Zagoruyko & Komodakis, ICLR 2017), resnet50 -> vgg8, CIFAR-100 (methods_feature.md
+# 3.2, mdistiller's settings): feats[1:] of both (the stages without the stem: teacher
+# layer1-4 (32/16/8/4 px), student relu1-4 (16/8/4/4 px), paired in order, the larger
+# map of a pair average-pooled to the smaller), p 2, weight 1000, CE 1; lr from the pair
+# base. RepDistiller reports 71.84 (spec 5.2).
+_base_ = ['../_base_/distill/resnet50_vgg8_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.relu1',
+        'backbone.relu2',
+        'backbone.relu3',
+        'backbone.relu4',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+        'backbone.layer4',
+    ]),
+    distill_losses=dict(loss_at=dict(type='ATLoss', p=2, loss_weight=1000.0)),
+    student_loss_weight=1.0)

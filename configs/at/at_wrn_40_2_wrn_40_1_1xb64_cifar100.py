@@ -1,0 +1,19 @@
+# AT (Zagoruyko & Komodakis, ICLR 2017), wrn_40_2 -> wrn_40_1, CIFAR-100
+# (methods_feature.md 3.2, mdistiller's settings): feats[1:] of both (the stages without
+# the stem), p 2, weight 1000, CE 1; lr from the pair base. RepDistiller reports 72.77
+# (spec 5.1).
+_base_ = ['../_base_/distill/wrn_40_2_wrn_40_1_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.block1',
+        'backbone.block2',
+        'backbone.block3',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.block1',
+        'backbone.block2',
+        'backbone.block3',
+    ]),
+    distill_losses=dict(loss_at=dict(type='ATLoss', p=2, loss_weight=1000.0)),
+    student_loss_weight=1.0)

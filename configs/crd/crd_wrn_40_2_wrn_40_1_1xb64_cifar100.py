@@ -1,0 +1,33 @@
+# CRD, WRN-40-2 -> WRN-40-1, CIFAR-100 (methods_feature.md 3.8): the pooled vectors
+# (student 64, teacher 128) embedded to 128, two memory banks of 50000 rows, K = 16384
+# negatives of other classes ("exact"), NCE temperature 0.07, bank momentum 0.5, weight
+# 0.8, CE weight 1, no logit KD, lr 0.05 (pair base). RepDistiller reports 74.14 (spec
+# 5.1).
+_base_ = ['../_base_/distill/wrn_40_2_wrn_40_1_cifar100.py']
+
+num_negatives = 16384
+model = dict(
+    distill_losses=dict(
+        loss_crd=dict(
+            type='CRDLoss',
+            student_channels=64,
+            teacher_channels=128,
+            num_data=50000,  # CIFAR-100 training set: one bank row per sample
+            feat_dim=128,
+            num_negatives=num_negatives,
+            nce_temperature=0.07,
+            momentum=0.5,
+            loss_weight=0.8)),
+    student_loss_weight=1.0)
+
+# The loss needs each sample's contrast indices: wrap the training set.
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='ContrastiveIndexDataset',
+        num_negatives=num_negatives,
+        mode='exact',
+        seed=0,
+        dataset={{_base_.train_dataloader.dataset}}))
+# New negatives every epoch (the wrapper's draws depend on the epoch).
+custom_hooks = [dict(type='ContrastiveEpochHook')]

@@ -1,0 +1,17 @@
+# FitNet, WRN-40-2 -> ShuffleNetV1, CIFAR-100 (methods_feature.md 3.1): hint on feats[2]
+# (mdistiller HINT_LAYER 2, the zoo's default taps with the stem at index 0), here
+# teacher block2 64@16, student layer2 480@8: transposed conv; hint weight 100, CE
+# weight 1, lr 0.01 (pair base). RepDistiller reports 73.73 (spec 5.2).
+_base_ = ['../_base_/distill/wrn_40_2_shufflev1_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_fitnet=dict(
+            type='FitNetLoss',
+            student_channels=480,
+            teacher_channels=64,
+            student_size=8,
+            teacher_size=16,
+            hint_stage=2,
+            loss_weight=100.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,15 @@
+# FitNet, WRN-40-2 -> WRN-40-1, CIFAR-100 (methods_feature.md 3.1): hint on feats[2]
+# (mdistiller HINT_LAYER 2, the zoo's default taps with the stem at index 0), here
+# block2 of both (raw block output, as mdistiller), 32@16 -> 64@16: 1x1 conv; hint
+# weight 100, CE weight 1, lr 0.05 (pair base). RepDistiller reports 72.24 (spec 5.1).
+_base_ = ['../_base_/distill/wrn_40_2_wrn_40_1_cifar100.py']
+
+model = dict(
+    distill_losses=dict(
+        loss_fitnet=dict(
+            type='FitNetLoss',
+            student_channels=32,
+            teacher_channels=64,
+            hint_stage=2,
+            loss_weight=100.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,18 @@
+# NST (Huang & Wang, 2017), resnet110 -> resnet32, CIFAR-100 (methods_feature.md 3.3,
+# mdistiller's settings): feats[1:] of both (the stages without the stem), weight 50, CE
+# 1; lr from the pair base. RepDistiller reports 71.96 (spec 5.1).
+_base_ = ['../_base_/distill/resnet110_resnet32_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    distill_losses=dict(loss_nst=dict(type='NSTLoss', loss_weight=50.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,20 @@
+# NST (Huang & Wang, 2017), resnet32x4 -> shufflev2, CIFAR-100 (methods_feature.md 3.3,
+# mdistiller's settings): feats[1:] of both (the stages without the stem: teacher
+# layer1-3 (32/16/8 px), student layer1-3 (16/8/4 px), paired in order, the larger map
+# of a pair average-pooled to the smaller), weight 50, CE 1; lr from the pair base.
+# RepDistiller reports 74.68 (spec 5.2).
+_base_ = ['../_base_/distill/resnet32x4_shufflev2_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    distill_losses=dict(loss_nst=dict(type='NSTLoss', loss_weight=50.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,32 @@
+# OFD, ResNet56 -> ResNet20, CIFAR-100 (methods_feature.md 3.9): pre-ReLU stage maps
+# (the residual sums before each stage's last ReLU; margins from the teacher's bn2 of
+# the last block of each stage); weight 1e-3 (the original's sum / batch / 1000), CE
+# weight 1, lr 0.05 (pair base). The teacher's BNs stay in train mode as in the original
+# (teacher_norm_train). Reported: 70.98 (paper tables as quoted in spec 5.1, [paper*]).
+_base_ = ['../_base_/distill/resnet56_resnet20_cifar100.py']
+
+model = dict(
+    teacher_norm_train=True,
+    student_taps=dict(preact_feats=[
+        'backbone.layer1.2.relu_out:input',
+        'backbone.layer2.2.relu_out:input',
+        'backbone.layer3.2.relu_out:input',
+    ]),
+    teacher_taps=dict(
+        preact_feats=[
+            'backbone.layer1.8.relu_out:input',
+            'backbone.layer2.8.relu_out:input',
+            'backbone.layer3.8.relu_out:input',
+        ],
+        preact_bn=[
+            'backbone.layer1.8.bn2:module',
+            'backbone.layer2.8.bn2:module',
+            'backbone.layer3.8.bn2:module',
+        ]),
+    distill_losses=dict(
+        loss_ofd=dict(
+            type='OFDLoss',
+            student_channels=[16, 32, 64],
+            teacher_channels=[16, 32, 64],
+            loss_weight=1e-3)),
+    student_loss_weight=1.0)

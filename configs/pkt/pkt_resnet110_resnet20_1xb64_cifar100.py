@@ -1,0 +1,9 @@
+# PKT (Passalis & Tefas, ECCV 2018), resnet110 -> resnet20, CIFAR-100
+# (methods_feature.md 3.5, mdistiller's settings): the pooled penultimate vectors,
+# weight 30000, CE 1; lr from the pair base. RepDistiller reports 70.25 (its README's
+# R110 -> R20 column, spec 5.1).
+_base_ = ['../_base_/distill/resnet110_resnet20_cifar100.py']
+
+model = dict(
+    distill_losses=dict(loss_pkt=dict(type='PKTLoss', loss_weight=30000.0)),
+    student_loss_weight=1.0)

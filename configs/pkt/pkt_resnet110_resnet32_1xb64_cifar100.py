@@ -1,0 +1,8 @@
+# PKT (Passalis & Tefas, ECCV 2018), resnet110 -> resnet32, CIFAR-100
+# (methods_feature.md 3.5, mdistiller's settings): the pooled penultimate vectors,
+# weight 30000, CE 1; lr from the pair base. RepDistiller reports 72.61 (spec 5.1).
+_base_ = ['../_base_/distill/resnet110_resnet32_cifar100.py']
+
+model = dict(
+    distill_losses=dict(loss_pkt=dict(type='PKTLoss', loss_weight=30000.0)),
+    student_loss_weight=1.0)

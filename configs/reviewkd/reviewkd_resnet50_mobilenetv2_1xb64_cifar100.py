@@ -1,0 +1,32 @@
+# ReviewKD, ResNet50 -> MobileNetV2, CIFAR-100 (methods_feature.md 3.10, official
+# build_review_kd): in channels 12, 16, 48, 160, 1280, out 256, 512, 1024, 2048, 2048,
+# mid 512, lambda 5 (the spec is silent: the official reviewKD.sh runs no such pair; the
+# method's default, mdistiller's REVIEWKD_WEIGHT), warm-up 20 epochs. Student levels:
+# its post-ReLU stage outputs + pooled vector; teacher: its pre-ReLU stage outputs +
+# pooled vector. mdistiller's protocol (batch 64, SGD without Nesterov, teacher in eval
+# mode), CE weight 1, lr 0.01 (pair base); the official CIFAR code uses batch 128, lr
+# 0.02, Nesterov and a train-mode teacher. Reported: 69.89 (paper tables as quoted in
+# spec 5.2, [paper*]).
+_base_ = ['../_base_/distill/resnet50_mobilenetv2_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.blocks.1',
+        'backbone.blocks.2',
+        'backbone.blocks.4',
+        'backbone.blocks.6',
+    ]),
+    teacher_taps=dict(preact_feats=[
+        'backbone.layer1.2.relu_out:input',
+        'backbone.layer2.3.relu_out:input',
+        'backbone.layer3.5.relu_out:input',
+        'backbone.layer4.2.relu_out:input',
+    ]),
+    distill_losses=dict(
+        loss_reviewkd=dict(
+            type='ReviewKDLoss',
+            student_channels=[12, 16, 48, 160, 1280],
+            teacher_channels=[256, 512, 1024, 2048, 2048],
+            warmup_epochs=20,
+            loss_weight=5.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,32 @@
+# ReviewKD, VGG13 -> VGG8, CIFAR-100 (methods_feature.md 3.10, official
+# build_review_kd): in/out channels 128, 256, 512, 512, 512, mid 512, lambda 5 (the spec
+# is silent: the official reviewKD.sh runs no such pair; the method's default,
+# mdistiller's REVIEWKD_WEIGHT), warm-up 20 epochs. Student levels: its post-ReLU stage
+# outputs + pooled vector; teacher: its pre-ReLU stage outputs + pooled vector.
+# mdistiller's protocol (batch 64, SGD without Nesterov, teacher in eval mode), CE
+# weight 1, lr 0.05 (pair base); the official CIFAR code uses batch 128, lr 0.1,
+# Nesterov and a train-mode teacher. Reported: 74.84 (paper tables as quoted in spec
+# 5.1, [paper*]).
+_base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.relu1',
+        'backbone.relu2',
+        'backbone.relu3',
+        'backbone.relu4',
+    ]),
+    teacher_taps=dict(preact_feats=[
+        'backbone.relu1:input',
+        'backbone.relu2:input',
+        'backbone.relu3:input',
+        'backbone.relu4:input',
+    ]),
+    distill_losses=dict(
+        loss_reviewkd=dict(
+            type='ReviewKDLoss',
+            student_channels=[128, 256, 512, 512, 512],
+            teacher_channels=[128, 256, 512, 512, 512],
+            warmup_epochs=20,
+            loss_weight=5.0)),
+    student_loss_weight=1.0)

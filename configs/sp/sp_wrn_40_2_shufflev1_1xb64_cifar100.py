@@ -1,0 +1,9 @@
+# SP (Tung & Mori, ICCV 2019), wrn_40_2 -> shufflev1, CIFAR-100 (methods_feature.md 3.4,
+# mdistiller's settings): the last stage output of both (teacher block3 128@8, student
+# layer3 960@4: the last entry of the zoo's default taps), weight 3000, CE 1; lr from
+# the pair base. RepDistiller reports 74.52 (spec 5.2).
+_base_ = ['../_base_/distill/wrn_40_2_shufflev1_cifar100.py']
+
+model = dict(
+    distill_losses=dict(loss_sp=dict(type='SPLoss', loss_weight=3000.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,25 @@
+# VID, ResNet56 -> ResNet20, CIFAR-100 (methods_feature.md 3.7): feats[1:] of both
+# (layer1-3 of both), a 1x1-conv regressor and a trainable variance per teacher channel
+# (initial 5), weight 1, CE weight 1, lr 0.05 (pair base). RepDistiller reports 70.38
+# (spec 5.1).
+_base_ = ['../_base_/distill/resnet56_resnet20_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    distill_losses=dict(
+        loss_vid=dict(
+            type='VIDLoss',
+            student_channels=[16, 32, 64],
+            teacher_channels=[16, 32, 64],
+            init_var=5.0,
+            loss_weight=1.0)),
+    student_loss_weight=1.0)

@@ -1,0 +1,26 @@
+# VID, WRN-40-2 -> ShuffleNetV1, CIFAR-100 (methods_feature.md 3.7): feats[1:] of both
+# (teacher block1-3 (raw block outputs, 32/16/8 px), student layer1-3 (16/8/4 px); the
+# larger map of a pair is average-pooled to the smaller), a 1x1-conv regressor and a
+# trainable variance per teacher channel (initial 5), weight 1, CE weight 1, lr 0.01
+# (pair base). RepDistiller reports 73.61 (spec 5.2).
+_base_ = ['../_base_/distill/wrn_40_2_shufflev1_cifar100.py']
+
+model = dict(
+    student_taps=dict(feats=[
+        'backbone.layer1',
+        'backbone.layer2',
+        'backbone.layer3',
+    ]),
+    teacher_taps=dict(feats=[
+        'backbone.block1',
+        'backbone.block2',
+        'backbone.block3',
+    ]),
+    distill_losses=dict(
+        loss_vid=dict(
+            type='VIDLoss',
+            student_channels=[240, 480, 960],
+            teacher_channels=[32, 64, 128],
+            init_var=5.0,
+            loss_weight=1.0)),
+    student_loss_weight=1.0)

@@ -1,9 +1,11 @@
-"""Exact teacher-output cache (issue 7): replayable crop + flip, the cache builder, the
-cached distiller, and their agreement with the online teacher."""
+"""Teacher-output cache (issue 7): replayable crop + flip (exact, CIFAR) and fixed resized
+crops (consistent views, ImageNet), the cache builder, the cached distiller, and their
+agreement with the online teacher."""
 import copy
 import os.path as osp
 from pathlib import Path
 
+import mmcv
 import numpy as np
 import pytest
 import torch
@@ -14,8 +16,9 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS, TRANSFORMS
 
 import kd_plugin  # noqa: F401
-from kd_plugin.datasets.transforms.replayable import (VIEW_META_KEYS, decode_view,
-                                                      encode_view)
+from kd_plugin.datasets.transforms.replayable import (BOX_META_KEYS, VIEW_META_KEYS,
+                                                      decode_view, encode_view,
+                                                      random_resized_box)
 from kd_plugin.engine.checkpoint import load_model_weights, safe_load
 from kd_plugin.engine.teacher_cache import (TeacherCache, build_teacher_cache,
                                             expand_topk)
@@ -310,3 +313,233 @@ def test_training_run_with_cached_teacher(setup, tmp_path):
     runner.train()
     loss_kd = runner.message_hub.get_scalar('train/loss_kd').current()
     assert np.isfinite(loss_kd) and loss_kd > 0
+
+
+# --------------------------------------------- fixed resized crops (consistent views)
+DRAWS, RRC_SEED = 3, 5
+RRC_PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RecordedRandomResizedCrop', scale=SIZE, num_draws=DRAWS, seed=RRC_SEED),
+    dict(type='RecordedRandomFlip', prob=0.5),
+    dict(type='PackInputs', meta_keys=BOX_META_KEYS),
+]
+# (height, width) of the 8 images: every one different, some outside the 3/4..4/3 ratios.
+SHAPES = [(20, 28), (32, 18), (24, 24), (40, 30), (12, 45), (26, 33), (36, 22), (19, 19)]
+
+
+def _rrc(**kwargs):
+    args = dict(type='RecordedRandomResizedCrop', scale=SIZE, num_draws=DRAWS,
+                seed=RRC_SEED)
+    return TRANSFORMS.build(dict(args, **kwargs))
+
+
+@pytest.mark.parametrize('ranges', [dict(), dict(crop_ratio_range=(0.5, 1.0)),
+                                    dict(crop_ratio_range=(0.9, 1.0),
+                                         aspect_ratio_range=(2.0, 3.0), max_attempts=3)])
+def test_resized_crop_boxes_are_mmpretrain_draws(ranges):
+    """Given the same generator, the box is MMPretrain RandomResizedCrop's (attempts,
+    then the central fallback), drawing exactly as much; the output image is the
+    stock transform's for that box."""
+    stock = TRANSFORMS.build(dict(type='RandomResizedCrop', scale=SIZE, **ranges))
+    args = [ranges.get('crop_ratio_range', (0.08, 1.0)),
+            ranges.get('aspect_ratio_range', (3. / 4., 4. / 3.)),
+            ranges.get('max_attempts', 10)]
+    for height, width in SHAPES:
+        image = np.zeros((height, width, 3), dtype=np.uint8)
+        for seed in range(100):
+            np.random.seed(seed)
+            expected = tuple(int(v) for v in stock.rand_crop_params(image))
+            state = np.random.get_state()[2]
+            np.random.seed(seed)
+            assert random_resized_box(height, width, np.random, *args) == expected
+            assert np.random.get_state()[2] == state
+            if 'max_attempts' in ranges:  # no such box fits these images: the fallback
+                top, left, box_h, box_w = expected
+                assert (top, left) == ((height - box_h) // 2, (width - box_w) // 2)
+    # The recorded transform crops and resizes as the stock one does for its box.
+    recorded = _rrc(**ranges)
+    image = _image(2, 40)[:, :30]
+    box = recorded.crop_box(40, 30, sample_idx=4, draw=1)
+    stock.rand_crop_params = lambda img: box
+    expected = stock(dict(img=image.copy()))['img']
+    got = recorded(dict(img=image.copy(), sample_idx=4, replay_view=2))
+    np.testing.assert_array_equal(got['img'], expected)
+    assert got['crop_box'] == box and got['img_shape'] == (SIZE, SIZE, 3)
+
+
+def test_resized_crops_fixed_per_sample_and_valid():
+    crop, other_seed = _rrc(), _rrc(seed=RRC_SEED + 1)
+    for index, (height, width) in enumerate(SHAPES):
+        boxes = [crop.crop_box(height, width, index, d) for d in range(DRAWS)]
+        # Deterministic: the same boxes from another instance, whatever numpy's state.
+        np.random.seed(index)
+        assert boxes == [_rrc().crop_box(height, width, index, d) for d in range(DRAWS)]
+        assert boxes != [other_seed.crop_box(height, width, index, d)
+                         for d in range(DRAWS)]
+        for top, left, box_h, box_w in boxes:
+            assert 0 <= top and top + box_h <= height and 0 <= left
+            assert left + box_w <= width and box_h > 0 and box_w > 0
+    boxes = [crop.crop_box(300, 400, index, d) for index in range(50) for d in range(DRAWS)]
+    assert len(set(boxes)) == len(boxes)  # distinct crops
+    area = np.array([h * w for _, _, h, w in boxes]) / (300 * 400)
+    ratio = np.array([w / h for _, _, h, w in boxes])
+    assert area.min() >= 0.07 and area.max() <= 1.0
+    assert ratio.min() >= 0.73 and ratio.max() <= 1.37  # 3/4..4/3 up to rounding
+
+
+def test_resized_crop_training_draws_replay():
+    """Training draws a crop index and a flip from numpy's global generator (the same
+    seed, the same draws); replaying the recorded view id gives the same image."""
+    crop, flip = _rrc(), TRANSFORMS.build(dict(type='RecordedRandomFlip', prob=0.5))
+    image = _image(3, 40)[:, :28]
+    seen = set()
+    for seed in range(40):
+        np.random.seed(seed)
+        drawn = flip(crop(dict(img=image.copy(), sample_idx=6)))
+        np.random.seed(seed)
+        again = flip(crop(dict(img=image.copy(), sample_idx=6)))
+        assert again['view_id'] == drawn['view_id']
+        view = drawn['view_id']
+        assert drawn['num_views'] == 2 * DRAWS and 0 <= view < 2 * DRAWS
+        assert (drawn['crop_index'], drawn['flip']) == (view // 2, bool(view % 2))
+        assert drawn['crop_box'] == crop.crop_box(40, 28, 6, view // 2)
+        replayed = flip(crop(dict(img=image.copy(), sample_idx=6, replay_view=view)))
+        np.testing.assert_array_equal(replayed['img'], drawn['img'])
+        assert replayed['crop_box'] == drawn['crop_box']
+        assert replayed['view_id'] == view
+        seen.add(view)
+    assert seen == set(range(2 * DRAWS))
+    with pytest.raises(ValueError, match='sample_idx'):
+        crop(dict(img=image.copy()))
+    with pytest.raises(ValueError, match='out of range'):
+        crop(dict(img=image.copy(), sample_idx=0, replay_view=2 * DRAWS))
+    with pytest.raises(ValueError, match='num_draws'):
+        _rrc(num_draws=0)
+
+
+@pytest.fixture(scope='module')
+def rrc_setup(setup):
+    """The tiny KD run on 8 image files of different sizes (CustomDataset, 4 class
+    folders) through LoadImageFromFile -> RecordedRandomResizedCrop -> flip, and the
+    full cache of its teacher (setup's checkpoint)."""
+    root = setup['folder'] / 'images'
+    for index, (height, width) in enumerate(SHAPES):
+        image = np.random.default_rng(index).integers(0, 256, (height, width, 3),
+                                                      dtype=np.uint8)
+        mmcv.imwrite(image, str(root / f'class_{index % 4}' / f'{index}.png'))
+    cfg = copy.deepcopy(setup['cfg'])
+    cfg.train_dataloader.dataset = dict(type='CustomDataset', data_root=str(root),
+                                        pipeline=RRC_PIPELINE)
+    full = str(setup['folder'] / 'rrc_full.pth')
+    report = build_teacher_cache(cfg, full, batch_size=5, chunk_size=3, progress=False)
+    return dict(cfg=cfg, full=full, report=report)
+
+
+def test_resized_crop_cache_holds_every_view_and_its_box(rrc_setup):
+    report, cfg = rrc_setup['report'], rrc_setup['cfg']
+    assert report['complete'] and report['crop_boxes'] and report['chunks_computed'] == 3
+    assert (report['num_samples'], report['num_views'], report['num_classes']) == (
+        len(SHAPES), 2 * DRAWS, 4)
+    assert report['bytes'] == osp.getsize(rrc_setup['full']) and report['build_s'] > 0
+    data = safe_load(rrc_setup['full'])
+    assert data['logits'].shape == (len(SHAPES), 2 * DRAWS, 4)
+    assert data['crop_boxes'].dtype == torch.int32
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    crop = dataset.pipeline.transforms[1]
+    for index in range(len(dataset)):
+        height, width = mmcv.imread(dataset.get_data_info(index)['img_path']).shape[:2]
+        assert data['crop_boxes'][index].tolist() == [
+            list(crop.crop_box(height, width, index, d)) for d in range(DRAWS)]
+    # The views and boxes the cache holds are the training pipeline's.
+    cache = TeacherCache(rrc_setup['full'])
+    batch = _batch(cfg, seed=3)
+    samples = batch['data_samples']
+    assert len({s.view_id for s in samples}) > 1
+    assert cache.lookup([s.sample_idx for s in samples], [s.view_id for s in samples],
+                        [s.crop_box for s in samples]).shape == (len(SHAPES), 4)
+
+
+def test_resized_crop_cache_loss_equals_online(rrc_setup):
+    cfg = rrc_setup['cfg']
+    online, cached = _distillers(cfg, rrc_setup['full'])
+    data = online.data_preprocessor(_batch(cfg, seed=4), True)
+    inputs, samples = data['inputs'], data['data_samples']
+    calls = []
+    cached.teacher.register_forward_hook(lambda *args: calls.append(1))
+    cached_losses = cached(inputs, samples, mode='loss')
+    assert not calls
+    online.teacher.head.fc.register_forward_hook(
+        lambda module, args, output: output.half().float())
+    rounded_losses = online(inputs, samples, mode='loss')
+    assert set(cached_losses) == set(rounded_losses) == {'loss_cls', 'loss_kd'}
+    for key in cached_losses:
+        assert torch.equal(cached_losses[key], rounded_losses[key]), key
+
+
+def test_resized_crop_cache_resumes_with_workers(rrc_setup, tmp_path):
+    cfg, out = rrc_setup['cfg'], str(tmp_path / 'resumed.pth')
+    partial = build_teacher_cache(cfg, out, batch_size=4, chunk_size=3, max_chunks=2,
+                                  progress=False)
+    assert not partial['complete'] and partial['chunks_computed'] == 2
+    finished = build_teacher_cache(cfg, out, batch_size=7, chunk_size=3, num_workers=2,
+                                   progress=False)
+    assert finished['complete']
+    assert (finished['chunks_skipped'], finished['chunks_computed']) == (2, 1)
+    resumed, full = safe_load(out), safe_load(rrc_setup['full'])
+    assert torch.equal(resumed['crop_boxes'], full['crop_boxes'])
+    assert torch.equal(resumed['logits'], full['logits'])
+    # Another crop seed is another build: its chunks are not mixed in.
+    other = copy.deepcopy(cfg)
+    other.train_dataloader.dataset.pipeline[1]['seed'] = RRC_SEED + 1
+    build_teacher_cache(cfg, str(tmp_path / 'other.pth'), chunk_size=3, max_chunks=1,
+                        progress=False)
+    with pytest.raises(ValueError, match='another build'):
+        build_teacher_cache(other, str(tmp_path / 'other.pth'), chunk_size=3,
+                            progress=False)
+
+
+def test_resized_crop_cache_mismatch_errors(setup, rrc_setup):
+    cfg = rrc_setup['cfg']
+    # Training with another crop seed than the cache's: refused, naming the fix.
+    other = copy.deepcopy(cfg)
+    other.train_dataloader.dataset.pipeline[1]['seed'] = RRC_SEED + 1
+    _, cached = _distillers(cfg, rrc_setup['full'])
+    data = cached.data_preprocessor(_batch(other), True)
+    with pytest.raises(ValueError, match=r'crop box .*build_teacher_cache'):
+        cached(data['inputs'], data['data_samples'], mode='loss')
+    # A cache without boxes (built for the CIFAR pipeline) for samples with boxes.
+    _, cifar_cached = _distillers(cfg, setup['full'])
+    data = cifar_cached.data_preprocessor(_batch(cfg), True)
+    with pytest.raises(ValueError, match='holds none'):
+        cifar_cached(data['inputs'], data['data_samples'], mode='loss')
+    # Without 'crop_box' in the data samples the lookup still works (unchecked).
+    unchecked = copy.deepcopy(cfg)
+    unchecked.train_dataloader.dataset.pipeline[-1] = dict(type='PackInputs',
+                                                           meta_keys=VIEW_META_KEYS)
+    data = cached.data_preprocessor(_batch(unchecked), True)
+    assert torch.isfinite(cached(data['inputs'], data['data_samples'],
+                                 mode='loss')['loss_kd'])
+    # Pipelines a cache cannot replay.
+    for pipeline, match in (
+            ([dict(type='LoadImageFromFile'), dict(type='RandomResizedCrop', scale=SIZE),
+              *RRC_PIPELINE[2:]], 'RandomResizedCrop'),
+            ([*RRC_PIPELINE[:2], dict(type='RecordedRandomCrop', crop_size=SIZE),
+              *RRC_PIPELINE[2:]], 'several recorded crops')):
+        bad = copy.deepcopy(cfg)
+        bad.train_dataloader.dataset.pipeline = pipeline
+        with pytest.raises(ValueError, match=match):
+            build_teacher_cache(bad, str(setup['folder'] / 'bad.pth'), progress=False)
+
+
+def test_training_run_with_resized_crop_cache(rrc_setup, tmp_path):
+    """A real runner epoch: crop boxes travel through the DataLoader and are checked."""
+    from mmengine.runner import Runner
+    cfg = copy.deepcopy(rrc_setup['cfg'])
+    cfg.model.update(type='CachedTeacherDistiller', teacher_cache=rrc_setup['full'])
+    cfg.train_cfg.update(max_epochs=1, val_interval=10)
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    runner.model.teacher.register_forward_hook(
+        lambda *args: pytest.fail('the teacher ran'))
+    runner.train()
+    assert np.isfinite(runner.message_hub.get_scalar('train/loss_kd').current())

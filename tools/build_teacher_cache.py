@@ -1,11 +1,12 @@
 """Cache the teacher's logits of every view of every training image.
 
-    python tools/build_teacher_cache.py CONFIG [--topk K] [--out FILE]
+    python tools/build_teacher_cache.py CONFIG [--topk K] [--out FILE] [--workers W]
 
-The config's training pipeline must use RecordedRandomCrop / RecordedRandomFlip (and
-PackInputs keeping 'view_id'); train with model.type='CachedTeacherDistiller' and
-teacher_cache=FILE. Re-running an interrupted build resumes it. See
-kd_plugin/engine/teacher_cache.py.
+The config's training pipeline must use RecordedRandomCrop (CIFAR) or
+RecordedRandomResizedCrop (ImageNet: its crop boxes are stored too), RecordedRandomFlip,
+and PackInputs keeping 'view_id'; train with model.type='CachedTeacherDistiller' and
+teacher_cache=FILE. Re-running an interrupted build resumes it. Prints the cache's size
+on disk and the build time. See kd_plugin/engine/teacher_cache.py.
 """
 import argparse
 import os
@@ -16,7 +17,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
 
-from kd_plugin.engine.teacher_cache import build_teacher_cache  # noqa: E402
+from kd_plugin.engine.teacher_cache import build_teacher_cache, describe  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -30,6 +31,8 @@ def parse_args(argv=None):
     parser.add_argument('--chunk-size', type=int, default=256,
                         help='samples per chunk file (the unit of resumption)')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--workers', type=int, help='DataLoader workers loading and '
+                        "replaying images (default: the training dataloader's num_workers)")
     return parser.parse_args(argv)
 
 
@@ -42,13 +45,11 @@ def main(argv=None) -> dict:
         os.makedirs(osp.dirname(out), exist_ok=True)
     report = build_teacher_cache(args.config, out, topk=args.topk,
                                  batch_size=args.batch_size, chunk_size=args.chunk_size,
-                                 device=args.device)
+                                 device=args.device, num_workers=args.workers)
     state = 'complete' if report['complete'] else 'partial'
-    kind = f"top-{report['topk']}" if report['topk'] else 'full'
-    print(f"{state}: {out}: {report['num_samples']} samples x {report['num_views']} views "
-          f"x {report['num_classes']} classes ({kind}, fp16); "
-          f"{report['bytes'] / 2**20:.1f} MiB on disk; {report['build_s']:.1f} s in this run "
-          f"({report['chunks_computed']} chunks computed, {report['chunks_skipped']} reused)")
+    print(f"{state}: {out}: {describe(report)}; {report['bytes'] / 2**20:.1f} MiB on disk; "
+          f"{report['build_s']:.1f} s in this run ({report['chunks_computed']} chunks "
+          f"computed, {report['chunks_skipped']} reused)")
     return report
 
 

@@ -17,7 +17,8 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import kd_plugin  # noqa: E402,F401
-from kd_plugin.utils.smoke import plain_config_text, smoke_config  # noqa: E402
+from kd_plugin.utils.smoke import (build_smoke_teacher_cache, plain_config_text,  # noqa: E402
+                                   smoke_config)
 
 
 def run_smoke(config: str, iters: int = 2, batch_size: int = 2, image_size: int = 32,
@@ -26,6 +27,7 @@ def run_smoke(config: str, iters: int = 2, batch_size: int = 2, image_size: int 
     with tempfile.TemporaryDirectory() as tmp, plain_config_text():
         cfg = smoke_config(Config.fromfile(config), iters, batch_size, image_size,
                            work_dir or tmp)
+        build_smoke_teacher_cache(cfg)
         runner = Runner.from_cfg(cfg)
         runner.train()
         scalars = runner.message_hub.log_scalars

@@ -1,19 +1,51 @@
-"""Exact teacher-output cache for a finite augmentation space (CIFAR crop + flip).
+"""Teacher-output cache: the teacher's logits of every view a training pipeline can make.
 
-A frozen teacher in ``eval()`` gives the same logits whenever it sees the same image. With
-CIFAR's recipe (zero padding ``p``, random crop back to the image size, horizontal flip)
-every training image has only ``(2p + 1)**2 * 2`` possible views (162 for ``p = 4``), so
-the teacher's logits of *every* view of *every* image can be computed once and looked up
-during training instead of running the teacher (:class:`CachedTeacherDistiller`).
+A frozen teacher in ``eval()`` gives the same logits whenever it sees the same image, so
+if the training augmentations can only make a known, finite set of views of each image,
+the teacher's logits of all of them can be computed once and looked up during training
+instead of running the teacher (:class:`CachedTeacherDistiller`). Views are numbered
+``view_id = crop_index * 2 + flip`` (``kd_plugin.datasets.transforms.replayable``):
 
-:func:`build_teacher_cache` (``tools/build_teacher_cache.py``) replays each view with
-``RecordedRandomCrop`` / ``RecordedRandomFlip`` (``results['replay_view']``), runs the
-teacher in ``eval()`` under ``no_grad`` in batches, and stores fp16 logits in a dense
-array indexed by ``(sample index, view id)``:
+* CIFAR (exact): zero padding ``p``, random crop back to the image size, horizontal flip
+  (``RecordedRandomCrop`` / ``RecordedRandomFlip``) can only make ``(2p + 1)**2 * 2``
+  views of an image (162 for ``p = 4``): the cache holds every one, and training is
+  exactly the online recipe.
+* ImageNet (consistent views): ``RandomResizedCrop`` draws from a continuum, so
+  ``RecordedRandomResizedCrop`` restricts it to ``num_draws`` crops per image, each a
+  box drawn by ``RandomResizedCrop``'s algorithm from a generator seeded by
+  ``(seed, sample_idx, crop)``; the cache holds the ``2 * num_draws`` views of each
+  image and the boxes (``crop_boxes``). The student and the teacher always see the
+  same view, which Beyer et al. (2022, "Knowledge distillation: A good teacher is
+  patient and consistent") find essential (their "fixed" teachers, precomputed on
+  views other than the student's, overfit), and each image's crops are stored with
+  their soft labels as in FKD (Shen & Xing, 2022, "A Fast Knowledge Distillation
+  Framework for Visual Recognition"). The trade-off: the student sees at most
+  ``2 * num_draws`` distinct views of each image over the whole schedule instead of a
+  fresh crop every epoch, which weakens augmentation on long schedules (Beyer et al.'s
+  "patience" asks for many fresh views); Mixup/CutMix, which they add for more views,
+  cannot be cached.
+  Training draws the crop index from numpy's global generator (``EpochSeedHook``
+  keeps ``--resume`` exact) and ``CachedTeacherDistiller`` checks each sample's box
+  against the cache's, which catches a cache built with another seed, another
+  ``num_draws`` or crop ranges, or for another dataset or sample order (images of
+  the same size in a reordered dataset give the same boxes: that case goes unseen).
+
+:func:`build_teacher_cache` (``tools/build_teacher_cache.py``) replays every view of every
+training image (``results['replay_view']``; the pipeline's deterministic prefix, e.g.
+``LoadImageFromFile``, runs once per image, in DataLoader workers), runs the teacher in
+``eval()`` under ``no_grad`` in batches, and stores fp16 logits in a dense array indexed
+by ``(sample index, view id)``:
 
 * full: ``logits`` (N, V, C) float16;
 * top-k: ``values`` (N, V, K) float16 (descending) and ``indices`` (N, V, K) int16 (int32
-  beyond 32767 classes).
+  beyond 32767 classes);
+* for ``RecordedRandomResizedCrop`` pipelines, ``crop_boxes`` (N, V / 2, 4) int32: the
+  ``(top, left, height, width)`` of each crop, the flip of view ``v`` being ``v % 2``.
+
+Size: ``N * V * C * 2`` bytes full, ``N * V * K * 4`` top-k, plus ``N * V * 8`` for the
+boxes; for ImageNet-1k (N = 1.28M) with ``num_draws = 10`` (V = 20): 51 GB full, 1.0 GB
+top-10, plus 0.2 GB of boxes. Build time: ``N * V`` teacher forwards (25.6M, twenty
+inference epochs of ImageNet) and ``N`` image decodes.
 
 The file is a plain dict of tensors, ints and strings (``torch.load(weights_only=True)``
 and ``safe_load`` load it; :class:`TeacherCache` memory-maps it). While building, chunks
@@ -27,18 +59,21 @@ import os
 import os.path as osp
 import shutil
 import time
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from torch import Tensor
+from torch.utils.data import DataLoader, Dataset
 
 FORMAT = 'kd_plugin.teacher_cache/1'
-VIEW_ENCODING = '(crop_top * crop_cols + crop_left) * 2 + flip'
+VIEW_ENCODING = ('crop_index * 2 + flip; crop_index = crop_top * crop_cols + crop_left '
+                 '(RecordedRandomCrop) or the draw (RecordedRandomResizedCrop)')
 DEFAULT_FILL_MARGIN = 1.0e4
 # Transforms the builder knows to be deterministic (besides the recorded ones).
 DETERMINISTIC_TRANSFORMS = ('PackInputs', 'LoadImageFromFile', 'ToNumpy')
+REBUILD = 'python tools/build_teacher_cache.py CONFIG --out FILE'
 
 
 # ---------------------------------------------------------------------- lookup
@@ -72,8 +107,7 @@ class TeacherCache:
         if isinstance(source, str):
             if not osp.isfile(source):
                 raise FileNotFoundError(
-                    f'teacher_cache {source!r} does not exist: build it with '
-                    'python tools/build_teacher_cache.py CONFIG --out FILE')
+                    f'teacher_cache {source!r} does not exist: build it with {REBUILD}')
             data = torch.load(source, map_location='cpu', weights_only=True, mmap=True)
             self.path = source
         else:
@@ -86,10 +120,17 @@ class TeacherCache:
         self.num_views = int(data['num_views'])
         self.num_classes = int(data['num_classes'])
         self.topk = int(data['topk'])
+        # (N, V / 2, 4) int32 (top, left, height, width) per crop; None: not recorded.
+        self.crop_boxes: Optional[Tensor] = data.get('crop_boxes')
         self.fill_margin = fill_margin
 
-    def lookup(self, sample_idx: Tensor, view_id: Tensor) -> Tensor:
-        """(B, C) float32 teacher logits of these (sample, view) pairs, on CPU."""
+    def lookup(self, sample_idx: Tensor, view_id: Tensor,
+               crop_boxes: Optional[Tensor] = None) -> Tensor:
+        """(B, C) float32 teacher logits of these (sample, view) pairs, on CPU.
+
+        ``crop_boxes``: the (B, 4) boxes the pipeline recorded for these views; if
+        given, raise unless they are the cache's (:meth:`check_crop_boxes`).
+        """
         sample_idx = torch.as_tensor(sample_idx, dtype=torch.long).cpu()
         view_id = torch.as_tensor(view_id, dtype=torch.long).cpu()
         for name, ids, bound in (('sample_idx', sample_idx, self.num_samples),
@@ -99,53 +140,132 @@ class TeacherCache:
                     f'{name} {ids.tolist()} outside the cache\'s range [0, {bound}): '
                     'the cache was built for another training set or pipeline '
                     f'({self.path or "in-memory cache"}).')
+        if crop_boxes is not None:
+            self.check_crop_boxes(sample_idx, view_id, crop_boxes)
         if self.topk == 0:
             return self.data['logits'][sample_idx, view_id].float()
         return expand_topk(self.data['values'][sample_idx, view_id],
                            self.data['indices'][sample_idx, view_id],
                            self.num_classes, self.fill_margin)
 
+    def check_crop_boxes(self, sample_idx: Tensor, view_id: Tensor,
+                         crop_boxes: Tensor) -> None:
+        """Raise unless ``crop_boxes`` (B, 4), what ``RecordedRandomResizedCrop``
+        recorded for the views ``(sample_idx, view_id)``, are the boxes cached for them."""
+        where = self.path or 'in-memory cache'
+        if self.crop_boxes is None:
+            raise ValueError(
+                f'The data samples record crop boxes (RecordedRandomResizedCrop) but the '
+                f'teacher cache ({where}) holds none: it was built for another pipeline. '
+                f'Rebuild it for this config: {REBUILD}')
+        drawn = torch.as_tensor(crop_boxes, dtype=torch.int32).view(-1, 4)
+        held = self.crop_boxes[sample_idx, view_id // 2]
+        differ = (drawn != held).any(dim=1)
+        if differ.any():
+            row = int(differ.nonzero()[0])
+            raise ValueError(
+                f'Sample {int(sample_idx[row])}, view {int(view_id[row])}: the pipeline '
+                f'drew the crop box {drawn[row].tolist()} (top, left, height, width), the '
+                f'teacher cache ({where}) holds {held[row].tolist()} ({int(differ.sum())} '
+                f'of {len(differ)} views of the batch differ). The cache was built with '
+                'another RecordedRandomResizedCrop (seed, num_draws, scale or ratio '
+                'ranges) or for another training set or sample order; rebuild it for '
+                f'this config: {REBUILD}')
+
 
 # ---------------------------------------------------------------------- replay
 def check_replayable(dataset) -> None:
     """Raise unless every transform of ``dataset``'s pipeline is replayable."""
     from kd_plugin.datasets.transforms.replayable import (RecordedRandomCrop,
-                                                          RecordedRandomFlip)
+                                                          RecordedRandomFlip,
+                                                          RecordedRandomResizedCrop)
     transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms', None)
     if transforms is None or not hasattr(dataset, 'get_data_info'):
         raise TypeError(f'{type(dataset).__name__}: the teacher cache needs an MMEngine '
                         'BaseDataset (get_data_info + pipeline) as the training set.')
+    crops = (RecordedRandomCrop, RecordedRandomResizedCrop)
     bad = [type(t).__name__ for t in transforms
-           if not isinstance(t, (RecordedRandomCrop, RecordedRandomFlip))
+           if not isinstance(t, (*crops, RecordedRandomFlip))
            and type(t).__name__ not in DETERMINISTIC_TRANSFORMS]
     if bad:
         raise ValueError(
             f'The training pipeline has transforms a teacher cache cannot replay: {bad}. '
-            'An exact cache needs a finite augmentation space whose draws are recorded: '
-            'use RecordedRandomCrop / RecordedRandomFlip (in place of RandomCrop / '
-            f'RandomFlip) and only deterministic transforms ({DETERMINISTIC_TRANSFORMS}).')
+            'A cache needs augmentations whose draws are recorded and replayable: use '
+            'RecordedRandomCrop / RecordedRandomResizedCrop / RecordedRandomFlip (in '
+            'place of RandomCrop / RandomResizedCrop / RandomFlip) and only '
+            f'deterministic transforms ({DETERMINISTIC_TRANSFORMS}).')
+    recorded_crops = [type(t).__name__ for t in transforms if isinstance(t, crops)]
+    if len(recorded_crops) > 1:
+        raise ValueError(f'The training pipeline has several recorded crops '
+                         f'{recorded_crops}; a view id records one: keep one.')
     packs = [t for t in transforms if type(t).__name__ == 'PackInputs']
     if not packs or 'view_id' not in tuple(getattr(packs[-1], 'meta_keys', ())):
         raise ValueError(
             "The training pipeline's PackInputs must keep the view id, or the distiller "
             "cannot look the teacher's logits up: dict(type='PackInputs', meta_keys=("
             "'sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip', "
-            "'flip_direction', 'view_id')).")
+            "'flip_direction', 'view_id')), plus 'crop_box' after "
+            'RecordedRandomResizedCrop.')
 
 
-def replay(dataset, info: dict, view_id: int) -> Tuple[dict, int]:
-    """The packed sample of view ``view_id`` of a data info, and the number of views."""
+def replay(transforms: Sequence, results: dict, view_id: int) -> Tuple[dict, dict]:
+    """The packed sample of view ``view_id`` made by ``transforms`` from ``results``
+    (left unchanged), and what the pipeline recorded: ``num_views``, ``crop_box``."""
     from kd_plugin.datasets.transforms.replayable import REPLAY_KEY
-    results = dict(info)
+    results = dict(results)
     results[REPLAY_KEY] = int(view_id)
-    num_views = 1
-    for transform in dataset.pipeline.transforms:
+    record = dict(num_views=1, crop_box=None)
+    for transform in transforms:
         if type(transform).__name__ == 'PackInputs':
-            num_views = results.get('num_views', 1)
+            record.update(num_views=int(results.get('num_views', 1)),
+                          crop_box=results.get('crop_box'))
         results = transform(results)
         if results is None:
             raise ValueError(f'{transform} dropped a sample while replaying it.')
-    return results, int(num_views)
+    return results, record
+
+
+class SampleViews(Dataset):
+    """Every view of the samples ``indices`` of a replayable training set, one item
+    per sample (for a DataLoader): ``(packed views, crop boxes)``.
+
+    The transforms before the first recorded one (loading, decoding) run once per
+    sample, the others once per view. ``crop boxes``: (V / 2, 4) int32, the box of each
+    crop (from its unflipped view), or None if the pipeline records none.
+    """
+
+    def __init__(self, dataset, indices: Sequence[int]) -> None:
+        from kd_plugin.datasets.transforms.replayable import (RecordedRandomCrop,
+                                                              RecordedRandomFlip,
+                                                              RecordedRandomResizedCrop)
+        recorded = (RecordedRandomCrop, RecordedRandomResizedCrop, RecordedRandomFlip)
+        transforms = dataset.pipeline.transforms
+        split = next((k for k, t in enumerate(transforms) if isinstance(t, recorded)),
+                     len(transforms))
+        self.dataset, self.indices = dataset, list(indices)
+        self.prefix, self.replayed = transforms[:split], transforms[split:]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, item: int) -> Tuple[List[dict], Optional[Tensor]]:
+        results = self.dataset.get_data_info(self.indices[item])
+        for transform in self.prefix:
+            results = transform(results)
+        packed, record = replay(self.replayed, results, 0)
+        views, boxes = [packed], [record['crop_box']]
+        for view_id in range(1, record['num_views']):
+            packed, record = replay(self.replayed, results, view_id)
+            views.append(packed)
+            boxes.append(record['crop_box'])
+        if boxes[0] is None:
+            return views, None
+        return views, torch.tensor(boxes[::2], dtype=torch.int32)
+
+
+def _unbatched(item):
+    """A DataLoader ``collate_fn`` for items that are whole samples already."""
+    return item
 
 
 # ---------------------------------------------------------------------- build
@@ -169,6 +289,17 @@ def _chunk_path(parts: str, start: int, stop: int) -> str:
     return osp.join(parts, f'chunk_{start:08d}_{stop:08d}.pth')
 
 
+def online_model_cfg(model_cfg: dict) -> dict:
+    """The ``ClassificationDistiller`` config of a ``CachedTeacherDistiller`` config
+    (the teacher runs; no cache file needed); other model configs unchanged."""
+    model_cfg = dict(model_cfg)
+    if model_cfg.get('type') == 'CachedTeacherDistiller':
+        model_cfg['type'] = 'ClassificationDistiller'
+        model_cfg.pop('teacher_cache', None)
+        model_cfg.pop('teacher_cache_fill_margin', None)
+    return model_cfg
+
+
 def load_teacher_for_cache(cfg, device: str) -> Tuple[nn.Module, nn.Module]:
     """The distiller of ``cfg`` (for its data preprocessor) and its teacher, with the
     ``teacher_ckpt`` weights, in ``eval()``."""
@@ -178,12 +309,7 @@ def load_teacher_for_cache(cfg, device: str) -> Tuple[nn.Module, nn.Module]:
 
     from .checkpoint import load_model_weights
     init_default_scope('mmpretrain')
-    model_cfg = dict(cfg.model)
-    if model_cfg.get('type') == 'CachedTeacherDistiller':
-        model_cfg['type'] = 'ClassificationDistiller'
-        model_cfg.pop('teacher_cache', None)
-        model_cfg.pop('teacher_cache_fill_margin', None)
-    distiller = MODELS.build(model_cfg)
+    distiller = MODELS.build(online_model_cfg(cfg.model))
     teacher = getattr(distiller, 'teacher', None)
     if teacher is None:
         raise ValueError('The config has no teacher: nothing to cache.')
@@ -198,11 +324,21 @@ def load_teacher_for_cache(cfg, device: str) -> Tuple[nn.Module, nn.Module]:
     return distiller, teacher
 
 
+def describe(report: dict) -> str:
+    """What a build report's cache holds, in words."""
+    kind = f"top-{report['topk']}" if report['topk'] else 'full'
+    text = (f"{report['num_samples']} samples x {report['num_views']} views x "
+            f"{report['num_classes']} classes ({kind}, fp16)")
+    if report['crop_boxes']:
+        text += f" + crop boxes ({report['num_samples']} x {report['num_views'] // 2} x 4)"
+    return text
+
+
 @torch.no_grad()
 def build_teacher_cache(config, out: str, topk: Optional[int] = None,
                         batch_size: int = 256, chunk_size: int = 256,
-                        device: str = 'cpu', max_chunks: Optional[int] = None,
-                        progress: bool = True) -> dict:
+                        device: str = 'cpu', num_workers: Optional[int] = None,
+                        max_chunks: Optional[int] = None, progress: bool = True) -> dict:
     """Build (or finish) the cache of ``config``'s teacher over its training set.
 
     Args:
@@ -212,12 +348,15 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
         batch_size: Views per teacher forward.
         chunk_size: Samples per chunk file (the unit of resumption).
         device: Where the teacher runs.
+        num_workers: DataLoader workers loading and replaying the images; None: the
+            training dataloader's ``num_workers``.
         max_chunks: Stop after computing this many chunks (tests; a partial build).
-        progress: Show a progress bar.
+        progress: Show a progress bar (one step per sample).
 
     Returns:
-        A report: ``complete``, the shape, ``bytes`` on disk, ``build_s`` (this call),
-        ``chunks_computed`` / ``chunks_skipped``.
+        A report: ``complete``, the shape, ``crop_boxes`` (whether boxes are stored),
+        ``bytes`` on disk, ``build_s`` (this call), ``chunks_computed`` /
+        ``chunks_skipped``.
     """
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
@@ -228,17 +367,21 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
     start_time = time.perf_counter()
     if osp.isfile(out):
         cache = TeacherCache(out)
-        print_log(f'{out} is complete already ({cache.num_samples} samples, '
-                  f'{cache.num_views} views).', 'current')
-        return dict(out=out, complete=True, num_samples=cache.num_samples,
-                    num_views=cache.num_views, num_classes=cache.num_classes,
-                    topk=cache.topk, bytes=os.path.getsize(out), build_s=0.0,
-                    chunks_computed=0, chunks_skipped=0)
+        report = dict(out=out, complete=True, num_samples=cache.num_samples,
+                      num_views=cache.num_views, num_classes=cache.num_classes,
+                      topk=cache.topk, crop_boxes=cache.crop_boxes is not None,
+                      bytes=os.path.getsize(out), build_s=0.0, chunks_computed=0,
+                      chunks_skipped=0)
+        print_log(f'{out} is complete already: {describe(report)}.', 'current')
+        return report
     distiller, teacher = load_teacher_for_cache(cfg, device)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     check_replayable(dataset)
+    if num_workers is None:
+        num_workers = int(cfg.train_dataloader.get('num_workers', 0))
     num_samples = len(dataset)
-    _, num_views = replay(dataset, dataset.get_data_info(0), 0)
+    first_views, first_boxes = SampleViews(dataset, [0])[0]
+    num_views = len(first_views)
 
     def teacher_logits(packed: List[dict]) -> Tensor:
         data = distiller.data_preprocessor(pseudo_collate(packed), False)
@@ -247,8 +390,7 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
             logits = logits[-1]
         return logits.float().cpu()
 
-    first = teacher_logits([replay(dataset, dataset.get_data_info(0), 0)[0]])
-    num_classes = int(first.shape[1])
+    num_classes = int(teacher_logits(first_views[:1]).shape[1])
     topk = int(topk or 0)
     if topk >= num_classes:
         raise ValueError(f'--topk {topk} must be below the {num_classes} classes '
@@ -274,32 +416,32 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
     skipped = len(done)
     if max_chunks is not None:
         pending = pending[:max_chunks]
-    print_log(f'Teacher cache: {num_samples} samples x {num_views} views x '
-              f'{num_classes} classes ({"full" if not topk else f"top-{topk}"}, fp16); '
-              f'{len(done)} of {len(chunks)} chunks done, computing {len(pending)}.',
-              'current')
-    bar = None
-    if progress and pending:
-        total = sum(-(-(stop - start) * num_views // batch_size)
-                    for start, stop in pending)
-        bar = ProgressBar(total)
+    report = dict(out=out, num_samples=num_samples, num_views=num_views,
+                  num_classes=num_classes, topk=topk, crop_boxes=first_boxes is not None,
+                  chunks_computed=len(pending), chunks_skipped=skipped)
+    print_log(f'Teacher cache: {describe(report)}; {len(done)} of {len(chunks)} chunks '
+              f'done, computing {len(pending)} ({num_workers} loader workers).', 'current')
+    indices = [i for start, stop in pending for i in range(start, stop)]
+    items = iter(DataLoader(SampleViews(dataset, indices), batch_size=None,
+                            num_workers=num_workers, collate_fn=_unbatched))
+    bar = ProgressBar(len(indices)) if progress and indices else None
     index_dtype = torch.int16 if num_classes <= 32767 else torch.int32
     for start, stop in pending:
-        pairs = [(i, v) for i in range(start, stop) for v in range(num_views)]
         rows: List[Tensor] = []
-        infos: Dict[int, dict] = {}
-        for b in range(0, len(pairs), batch_size):
-            packed = []
-            for i, v in pairs[b:b + batch_size]:
-                if i not in infos:
-                    infos = {i: dataset.get_data_info(i)}  # one sample at a time
-                sample, views = replay(dataset, infos[i], v)
-                if views != num_views:
-                    raise ValueError(f'sample {i} has {views} views, sample 0 '
-                                     f'{num_views}: images of different sizes cannot '
-                                     'share one dense cache.')
-                packed.append(sample)
-            rows.append(teacher_logits(packed))
+        boxes: List[Tensor] = []
+        views: List[dict] = []
+        for index in range(start, stop):
+            sample_views, sample_boxes = next(items)
+            if len(sample_views) != num_views:
+                raise ValueError(f'sample {index} has {len(sample_views)} views, sample '
+                                 f'0 {num_views}: images of different sizes cannot share '
+                                 'one dense cache.')
+            views += sample_views
+            if sample_boxes is not None:
+                boxes.append(sample_boxes)
+            while len(views) >= batch_size or (views and index == stop - 1):
+                rows.append(teacher_logits(views[:batch_size]))
+                views = views[batch_size:]
             if bar is not None:
                 bar.update()
         logits = torch.cat(rows).view(stop - start, num_views, num_classes)
@@ -308,18 +450,17 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
                              f'{start}..{stop - 1}.')
         entry = dict(meta=signature)
         if topk:
-            values, indices = logits.topk(topk, dim=2)
-            entry.update(values=values.half(), indices=indices.to(index_dtype))
+            values, indices_k = logits.topk(topk, dim=2)
+            entry.update(values=values.half(), indices=indices_k.to(index_dtype))
         else:
             entry.update(logits=logits.half())
+        if boxes:
+            entry.update(crop_boxes=torch.stack(boxes))
         _save_atomic(entry, _chunk_path(parts, start, stop))
         done.append((start, stop))
     if bar is not None:
         print()
-    build_s = time.perf_counter() - start_time
-    report = dict(out=out, num_samples=num_samples, num_views=num_views,
-                  num_classes=num_classes, topk=topk, build_s=build_s,
-                  chunks_computed=len(pending), chunks_skipped=skipped)
+    report.update(build_s=time.perf_counter() - start_time)
     if len(done) < len(chunks):
         report.update(complete=False, bytes=_folder_bytes(parts))
         print_log(f'Teacher cache: partial, {len(done)} of {len(chunks)} chunks in {parts} '
@@ -327,6 +468,7 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
         return report
     merged = dict(signature)
     keys = ('values', 'indices') if topk else ('logits', )
+    keys += ('crop_boxes', ) if report['crop_boxes'] else ()
     loaded = [torch.load(_chunk_path(parts, s, e), map_location='cpu', weights_only=True)
               for s, e in chunks]
     for key in keys:

@@ -82,8 +82,11 @@ def build_model(cfg, device: str) -> nn.Module:
     import kd_plugin  # noqa: F401  (registers the plugin's modules)
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
+    from kd_plugin.engine.teacher_cache import online_model_cfg
     init_default_scope('mmpretrain')
-    model = MODELS.build(copy.deepcopy(cfg.model))
+    # A cached config's own cache file is not needed: the cached variant gets an
+    # in-memory one (cached_teacher_model).
+    model = MODELS.build(online_model_cfg(copy.deepcopy(cfg.model)))
     if getattr(model, 'teacher', None) is None:
         raise ValueError('The config has no teacher: nothing to compare the distillation '
                          'step with.')
@@ -166,13 +169,19 @@ def cached_teacher_model(cfg, model: nn.Module, samples: list, device: str):
     generator = torch.Generator().manual_seed(0)
     logits = (torch.randn(len(samples), num_views, num_classes, generator=generator) *
               3).half()
-    cache = TeacherCache(dict(format=FORMAT, num_samples=len(samples),
-                              num_views=num_views, num_classes=num_classes, topk=0,
-                              logits=logits))
-    cached = MODELS.build(dict(copy.deepcopy(cfg.model), type='CachedTeacherDistiller',
-                               teacher_cache=cache))
-    cached.student.load_state_dict(model.student.state_dict())
     views = torch.randint(0, num_views, (len(samples), ), generator=generator)
+    data = dict(format=FORMAT, num_samples=len(samples), num_views=num_views,
+                num_classes=num_classes, topk=0, logits=logits)
+    boxes = [sample.get('crop_box') for sample in samples]
+    if all(box is not None for box in boxes):
+        # The boxes the pipeline recorded, so that the step also times their check.
+        data['crop_boxes'] = torch.zeros(len(samples), num_views // 2, 4,
+                                         dtype=torch.int32)
+        for index, box in enumerate(boxes):
+            data['crop_boxes'][index, views[index] // 2] = torch.as_tensor(box)
+    cached = MODELS.build(dict(copy.deepcopy(cfg.model), type='CachedTeacherDistiller',
+                               teacher_cache=TeacherCache(data)))
+    cached.student.load_state_dict(model.student.state_dict())
     cached_samples = copy.deepcopy(samples)
     for index, sample in enumerate(cached_samples):
         sample.set_metainfo(dict(sample_idx=index, view_id=int(views[index])))
@@ -180,8 +189,11 @@ def cached_teacher_model(cfg, model: nn.Module, samples: list, device: str):
 
 
 def _num_views(cfg) -> int:
-    """Crop offsets x 2 flips of the training pipeline's (padded) crop: 162 for CIFAR."""
+    """Crops x 2 flips of the training pipeline: 162 for CIFAR's padded crop,
+    ``2 * num_draws`` for ``RecordedRandomResizedCrop``."""
     for transform in cfg.train_dataloader.dataset.get('pipeline') or []:
+        if transform.get('type') == 'RecordedRandomResizedCrop':
+            return 2 * int(transform.get('num_draws', 10))
         padding = transform.get('padding')
         if transform.get('type') in ('RandomCrop', 'RecordedRandomCrop') and isinstance(
                 padding, int):
@@ -398,7 +410,8 @@ def cache_status(model: nn.Module, timed: bool = False) -> dict:
         why = ('every teacher input is logits_t of a frozen teacher: '
                'CachedTeacherDistiller looks them up by (sample_idx, view_id) in a cache '
                'from tools/build_teacher_cache.py (exact for RecordedRandomCrop/Flip '
-               'pipelines) instead of running the teacher')
+               'pipelines, consistent views for RecordedRandomResizedCrop) instead of '
+               'running the teacher')
         return dict(applicable=True,
                     status='implemented, timed' if timed else
                     'implemented, not timed (--no-cached)', why=why)

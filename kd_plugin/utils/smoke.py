@@ -2,10 +2,12 @@
 
 File-based datasets become :class:`SyntheticClsDataset` with the config's own in-memory
 transforms, checkpoints and pretrained weights are dropped (nothing downloads), batches
-are tiny, and training stops after a few iterations followed by one validation pass.
+are tiny, per-sample memories (``num_data``) shrink to the synthetic training set, and
+training stops after a few iterations followed by one validation pass.
 """
 import contextlib
 import copy
+import os.path as osp
 from typing import Iterator, Optional
 
 from mmengine.config import Config, ConfigDict
@@ -37,8 +39,39 @@ def _synthetic(dataset: dict, num_samples: int, num_classes: int, image_size: in
         return dict(dataset, dataset=inner)
     pipeline = [step for step in dataset.get('pipeline', [])
                 if not str(step.get('type', '')).startswith('Load')]
+    for step in pipeline:
+        if 'num_draws' in step:  # fixed crops per image: one keeps a smoke cache small
+            step['num_draws'] = 1
     return dict(type='SyntheticClsDataset', num_samples=num_samples,
                 num_classes=num_classes, image_size=image_size, pipeline=pipeline)
+
+
+def fit_per_sample_memory(node, num_samples: int) -> None:
+    """Lower every ``num_data`` above ``num_samples`` in a model config to ``num_samples``.
+
+    A loss that keeps one memory row per training sample is given the training-set size
+    as ``num_data`` (CRD's two banks: 51 MB on CIFAR-100, 1.3 GB for ImageNet's 1281167
+    images) and refuses dataset indices beyond it; the smoke training set has
+    ``num_samples`` images, so that many rows hold every index a smoke run draws. Keyed on
+    the argument name, whatever the loss.
+
+    ``num_negatives`` (the loss's ``K``, equal to the ``ContrastiveIndexDataset``
+    wrapper's) stays: the wrapper draws with replacement when ``K`` exceeds the samples
+    of other classes, so any ``K`` fits the synthetic set; and ``tools/benchmark.py``
+    takes its batch from :func:`smoke_config` but its model from the unconverted config,
+    whose ``K`` the batch must keep matching.
+    """
+    if isinstance(node, dict):
+        value = node.get('num_data')
+        if isinstance(value, int) and not isinstance(value, bool) and value > num_samples:
+            node['num_data'] = num_samples
+        children = node.values()
+    elif isinstance(node, (list, tuple)):
+        children = node
+    else:
+        return
+    for child in children:
+        fit_per_sample_memory(child, num_samples)
 
 
 def find_num_classes(cfg: Config) -> int:
@@ -62,6 +95,8 @@ def smoke_config(cfg: Config, iters: int = 2, batch_size: int = 2, image_size: i
     cfg = copy.deepcopy(cfg)
     num_classes = find_num_classes(cfg)
     _strip_weights(cfg.model)
+    if cfg.get('train_dataloader'):
+        fit_per_sample_memory(cfg.model, iters * batch_size)
     for split, size in (('train_dataloader', iters * batch_size),
                         ('val_dataloader', batch_size), ('test_dataloader', batch_size)):
         loader = cfg.get(split)
@@ -88,6 +123,20 @@ def smoke_config(cfg: Config, iters: int = 2, batch_size: int = 2, image_size: i
     if work_dir is not None:
         cfg.work_dir = work_dir
     return cfg
+
+
+def build_smoke_teacher_cache(cfg: Config) -> None:
+    """Give a ``CachedTeacherDistiller`` config of a smoke run the cache it reads.
+
+    The config names a cache built over the real training set; the smoke run trains on
+    synthetic images, so its cache is built over those, into the run's work dir, from
+    the teacher's (random) weights, as ``tools/build_teacher_cache.py`` would.
+    """
+    if cfg.model.get('type') != 'CachedTeacherDistiller':
+        return
+    from kd_plugin.engine.teacher_cache import build_teacher_cache
+    cfg.model.teacher_cache = osp.join(cfg.work_dir, 'smoke_teacher_cache.pth')
+    build_teacher_cache(cfg, cfg.model.teacher_cache, progress=False)
 
 
 @contextlib.contextmanager

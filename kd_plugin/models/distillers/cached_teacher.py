@@ -1,7 +1,9 @@
 """A distiller that reads the teacher's logits from a cache instead of running it."""
+import logging
 from typing import List, Union
 
 import torch
+from mmengine.logging import print_log
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -18,11 +20,16 @@ class CachedTeacherDistiller(ClassificationDistiller):
     """``ClassificationDistiller`` whose ``logits_t`` come from a teacher-output cache.
 
     The cache (``tools/build_teacher_cache.py``) holds the frozen teacher's logits of
-    every view of every training image, for a pipeline of ``RecordedRandomCrop`` /
-    ``RecordedRandomFlip`` whose ``PackInputs`` keeps ``view_id``. In each step the
+    every view of every training image, for a pipeline of ``RecordedRandomCrop`` (CIFAR,
+    exact) or ``RecordedRandomResizedCrop`` (ImageNet, ``num_draws`` fixed crops per
+    image: see :mod:`kd_plugin.engine.teacher_cache` for the trade-off) and
+    ``RecordedRandomFlip``, whose ``PackInputs`` keeps ``view_id``. In each step the
     logits are looked up by the data samples' ``sample_idx`` and ``view_id``; the
-    teacher does not run. Everything else (student, losses, logging, checkpoints) is
-    the parent's.
+    teacher does not run. When the data samples carry ``crop_box`` (``PackInputs``
+    keeping it) and the cache holds boxes, the boxes are compared on the CPU (no device
+    synchronisation): a cache built with another crop seed, ``num_draws``, training set
+    or sample order is refused. Everything else (student, losses, logging,
+    checkpoints) is the parent's.
 
     * Full caches: ``logits_t`` is the online teacher's logits rounded to float16
       (then float32), so losses match the online run up to that rounding.
@@ -71,6 +78,7 @@ class CachedTeacherDistiller(ClassificationDistiller):
                              'remove them or use ClassificationDistiller.')
         self.teacher_cache = (teacher_cache if isinstance(teacher_cache, TeacherCache)
                               else TeacherCache(teacher_cache, teacher_cache_fill_margin))
+        self._boxes_unchecked_warned = False
         classes = resolve_module(self.teacher, classifier_layer_path(self.teacher),
                                  'teacher').out_features
         if classes != self.teacher_cache.num_classes:
@@ -89,11 +97,26 @@ class CachedTeacherDistiller(ClassificationDistiller):
         if missing:
             raise ValueError(
                 'The data samples carry no view_id / sample_idx: the training pipeline '
-                'must use RecordedRandomCrop / RecordedRandomFlip and keep the view id, '
+                'must use RecordedRandomCrop or RecordedRandomResizedCrop, and '
+                'RecordedRandomFlip, and keep the view id, '
                 "dict(type='PackInputs', meta_keys=('sample_idx', 'img_path', "
                 "'ori_shape', 'img_shape', 'scale_factor', 'flip', 'flip_direction', "
                 "'view_id')).")
+        boxes = [s.get('crop_box') for s in samples]
+        if any(box is None for box in boxes):
+            boxes = None
+            self._warn_unchecked_boxes()
         logits = self.teacher_cache.lookup([s.sample_idx for s in samples],
-                                           [s.view_id for s in samples])
+                                           [s.view_id for s in samples], boxes)
         dtype = inputs.dtype if inputs.is_floating_point() else torch.float32
         return {'logits_t': logits.to(inputs.device, dtype, non_blocking=True)}
+
+    def _warn_unchecked_boxes(self) -> None:
+        """Once: the cache has boxes that the data samples do not carry."""
+        if self.teacher_cache.crop_boxes is None or self._boxes_unchecked_warned:
+            return
+        self._boxes_unchecked_warned = True
+        print_log("The teacher cache holds crop boxes but the data samples carry no "
+                  "'crop_box': whether the cache holds the views the pipeline draws is "
+                  "not checked. Keep it: dict(type='PackInputs', meta_keys=(..., "
+                  "'view_id', 'crop_box')).", 'current', level=logging.WARNING)

@@ -19,5 +19,6 @@ model = dict(
     # layers 0 and 1, and the last layer after the final LayerNorm (ln1)
     student_taps=dict(tokens=TOKENS),
     teacher_taps=dict(tokens=TOKENS),
-    student_loss_weight=1.0)
+    student_loss_weight=1.0,
+    shape_probe=(3, 224, 224))  # token widths and counts checked at build
 del get_config, TOKENS

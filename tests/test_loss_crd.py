@@ -1,5 +1,6 @@
 """CRD: the loss against a hand computation, the memory banks, the contrast-index
 dataset wrapper and one training step of a distiller on wrapped synthetic data."""
+import copy
 import math
 from pathlib import Path
 
@@ -348,3 +349,20 @@ def test_ddp_banks_and_z_stay_identical_on_all_ranks(tmp_path):
     for name in ('memory_s', 'memory_t', 'z_s', 'z_t'):
         torch.testing.assert_close(states[0][name], states[1][name], rtol=0, atol=0)
         torch.testing.assert_close(states[0][name], getattr(single, name))
+
+
+def test_training_adds_the_epoch_hook_a_crd_config_forgot():
+    """tools/train.py adds ContrastiveEpochHook for a ContrastiveIndexDataset training
+    set (without it every epoch reuses epoch 0's negatives), once, and only there."""
+    from kd_plugin.engine.training_hooks import add_training_hooks
+    configs = ROOT / 'configs'
+    crd = Config.fromfile(str(configs / 'crd' / 'crd_resnet32x4_resnet8x4_1xb64_cifar100.py'))
+    for listed in (crd.custom_hooks, []):
+        cfg = copy.deepcopy(crd)
+        cfg.custom_hooks = listed
+        add_training_hooks(cfg)
+        types = [hook['type'] for hook in cfg.custom_hooks]
+        assert sorted(types) == ['ContrastiveEpochHook', 'EpochSeedHook'], types
+    kd = Config.fromfile(str(configs / 'kd' / 'kd_resnet32x4_resnet8x4_1xb64_cifar100.py'))
+    add_training_hooks(kd)
+    assert [hook['type'] for hook in kd.custom_hooks] == ['EpochSeedHook']

@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import kd_plugin  # noqa: E402,F401  (registers modules and the safe checkpoint loaders)
 from kd_plugin.engine import setup_cpu_distributed  # noqa: E402
+from kd_plugin.engine.training_hooks import add_training_hooks  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -85,10 +86,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
-    # Per-epoch reseeding makes --resume continue with the same augmentations.
-    hooks = list(cfg.get('custom_hooks') or [])
-    if not any(hook.get('type') == 'EpochSeedHook' for hook in hooks):
-        cfg.custom_hooks = hooks + [dict(type='EpochSeedHook')]
+    add_training_hooks(cfg)
     return cfg
 
 

@@ -19,9 +19,10 @@ def test_config_basenames_are_unique():
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=[p.stem for p in CONFIGS])
-def test_config_passes_smoke(config, tmp_path):
-    result = smoke_tool.run_smoke(str(config), iters=2, batch_size=2,
-                                  work_dir=str(tmp_path))
+def test_config_passes_smoke(config):
+    # The run's temporary work dir is removed at once: its checkpoints reach 1 GB for
+    # the ViT pairs, over 10 GB for the whole parametrisation.
+    result = smoke_tool.run_smoke(str(config), iters=2, batch_size=2)
     assert result['losses'], 'training logged no loss'
     assert any(key.startswith('val/accuracy') for key in result['metrics'])
 

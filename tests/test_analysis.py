@@ -38,6 +38,8 @@ def test_parse_config_name():
     assert (parts['teacher'], parts['student'], parts['dataset']) == (
         'ResNet-50', 'MobileNetV1', 'ImageNet-1k')
     assert analysis.parse_config_name('uskd_vgg8_1xb64_cifar100')['teacher'] is None
+    parts = analysis.parse_config_name('deit_vit-base-p16-384_deit-tiny_8xb128_in1k')
+    assert (parts['teacher'], parts['student']) == ('ViT-B/16 at 384 px', 'DeiT-Tiny')
     assert analysis.parse_config_name('demo_teacher')['method'] == 'demo'
 
 

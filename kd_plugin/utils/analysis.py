@@ -23,7 +23,8 @@ REPORTED_FILE = osp.join(DATA_DIR, 'reported_results.yml')
 # Architecture tokens of the config names, longest alternatives first, with display names.
 _ARCH_PATTERN = re.compile(
     r'(resnet\d+x4|resnet\d+|wrn_\d+_\d+|vgg\d+|mobilenetv2|mobilenet_v1|shufflev[12]'
-    r'|deit3-(?:small|base|large)|deit-(?:tiny|small|base)|regnety160)')
+    r'|deit3-(?:small|base|large)|deit-(?:tiny|small|base)|regnety160'
+    r'|vit-(?:small|base|large)-p\d+(?:-\d+)?)')
 _DATASETS = {'cifar100': 'CIFAR-100', 'in1k': 'ImageNet-1k',
              'tinyimagenet': 'Tiny-ImageNet', 'digits': 'Digits'}
 VAL_KEY = 'accuracy/top1'
@@ -45,6 +46,10 @@ def arch_display_name(token: str, dataset: str = 'cifar100') -> str:
     match = re.fullmatch(r'deit(3?)-(tiny|small|base|large)', token)
     if match:
         return f'DeiT{" III" if match.group(1) else ""}-{match.group(2).capitalize()}'
+    match = re.fullmatch(r'vit-(small|base|large)-p(\d+)(?:-(\d+))?', token)
+    if match:
+        size = f' at {match.group(3)} px' if match.group(3) else ''
+        return f'ViT-{match.group(1)[0].upper()}/{match.group(2)}{size}'
     return {'mobilenetv2': 'MobileNetV2', 'mobilenet_v1': 'MobileNetV1',
             'shufflev1': 'ShuffleNetV1', 'shufflev2': 'ShuffleNetV2',
             'regnety160': 'RegNetY-16GF'}.get(token, token)

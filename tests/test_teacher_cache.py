@@ -200,6 +200,22 @@ def test_full_cache_loss_equals_online_on_fp16_logits(setup):
     assert all(p.grad is not None for p in cached.student.parameters())
 
 
+def test_cache_holds_the_teacher_outputs_on_its_adapted_input(setup, tmp_path):
+    """With ``teacher_input`` the builder runs the teacher as the distiller does: on
+    the resized, renormalised batch."""
+    cfg = copy.deepcopy(setup['cfg'])
+    cfg.model.teacher_input = dict(size=24, mean=[127.5] * 3, std=[127.5] * 3)
+    out = str(tmp_path / 'adapted.pth')
+    build_teacher_cache(cfg, out, batch_size=64, chunk_size=8, progress=False)
+    online, cached = _distillers(cfg, out)
+    data = online.data_preprocessor(_batch(cfg), True)
+    samples = data['data_samples']
+    looked_up = cached.teacher_cache.lookup([s.sample_idx for s in samples],
+                                            [s.view_id for s in samples])
+    assert torch.equal(looked_up, online.run_teacher(data['inputs']).half().float())
+    assert not torch.equal(looked_up, online.teacher(data['inputs']).half().float())
+
+
 def test_interrupted_build_resumes(setup):
     cfg, out = setup['cfg'], str(setup['folder'] / 'resumed.pth')
     partial = build_teacher_cache(cfg, out, batch_size=32, chunk_size=3, max_chunks=1,

@@ -385,7 +385,8 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
 
     def teacher_logits(packed: List[dict]) -> Tensor:
         data = distiller.data_preprocessor(pseudo_collate(packed), False)
-        logits = teacher(data['inputs'], mode='tensor')
+        # The distiller's own path: adapted input (teacher_input), teacher_precision.
+        logits = distiller.run_teacher(data['inputs'])
         if isinstance(logits, (tuple, list)):
             logits = logits[-1]
         return logits.float().cpu()

@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 
-from kd_plugin.utils import analysis
+from kd_plugin.apis import analysis
 
 NAME = 'kd_resnet32x4_resnet8x4_1xb64_cifar100'
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from kd_plugin.utils.benchmark import VARIANTS, format_table, main, run_benchmark
+from kd_plugin.apis.benchmark import VARIANTS, format_table, run_benchmark
+from tool_modules import load_tool
+
+main = load_tool('tools/benchmark.py').main
 
 CONFIG = str(Path(__file__).parent / 'data' / 'configs' / 'kd_synthetic.py')
 

@@ -1,13 +1,17 @@
 """Checkpoints load with weights_only=True plus an allow-list; code in a pickle never runs."""
 import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmpretrain.registry import MODELS
 
-from kd_plugin.engine import UnsafeCheckpointError, load_model_weights, safe_load
+from kd_plugin.engine import SafeCheckpointLoadingHook
+from kd_plugin.utils import (UnsafeCheckpointError, load_model_weights,
+                             safe_checkpoint_loading, safe_load)
 from test_distiller import classifier
 
 
@@ -34,12 +38,17 @@ def test_every_load_path_refuses_code_in_the_pickle(malicious_checkpoint):
     path, marker = malicious_checkpoint
     loaders = [
         lambda: safe_load(str(path)),
-        lambda: CheckpointLoader.load_checkpoint(str(path)),  # runner load_from/--resume
         lambda: load_model_weights(MODELS.build(classifier(4)), str(path), 'teacher'),
     ]
     for load in loaders:
         with pytest.raises(UnsafeCheckpointError, match='posix.system|os.system|system'):
             load()
+    # runner load_from / --resume / tools/test.py, with the safe loading installed
+    with safe_checkpoint_loading(), pytest.raises(UnsafeCheckpointError, match='system'):
+        CheckpointLoader.load_checkpoint(str(path))
+    # ... and without it: torch's own weights_only default refuses it too
+    with pytest.raises(pickle.UnpicklingError):
+        CheckpointLoader.load_checkpoint(str(path))
     assert not marker.exists(), 'unpickling executed code'
     assert isinstance(UnsafeCheckpointError('x'), pickle.UnpicklingError)
 
@@ -55,6 +64,23 @@ def test_runner_checkpoint_contents_are_allowed(tmp_path):
     torch.save({'meta': {'seed': np.int64(3), 'array': np.arange(3.0)},
                 'message_hub': hub.state_dict(),
                 'state_dict': {'w': torch.ones(2)}}, path)
-    checkpoint = CheckpointLoader.load_checkpoint(str(path))
+    with safe_checkpoint_loading():
+        checkpoint = CheckpointLoader.load_checkpoint(str(path))
     assert checkpoint['message_hub']['log_scalars']['train/loss'].min() == 0.25
     assert checkpoint['meta']['array'].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_importing_the_plugin_leaves_mmengine_loaders_alone():
+    """`import kd_plugin` registers modules and changes nothing else: MMEngine's
+    checkpoint loaders are those of MMEngine; the hook installs the safe ones for a run
+    and puts MMEngine's back afterwards."""
+    code = ('from mmengine.runner.checkpoint import CheckpointLoader as L; '
+            'before = dict(L._schemes); import kd_plugin, kd_plugin.apis.smoke; '
+            'assert dict(L._schemes) == before, "kd_plugin changed the loaders"')
+    subprocess.run([sys.executable, '-c', code], check=True)
+    before = dict(CheckpointLoader._schemes)
+    hook = SafeCheckpointLoadingHook()
+    hook.before_run(None)
+    assert CheckpointLoader._schemes[''] is not before['']
+    hook.after_run(None)
+    assert dict(CheckpointLoader._schemes) == before

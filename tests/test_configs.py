@@ -1,15 +1,13 @@
 """Every config in the repository trains and validates (tools/smoke.py), offline, on CPU."""
-import importlib.util
 from pathlib import Path
 
 import pytest
+from tool_modules import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.parts)
 
-spec = importlib.util.spec_from_file_location('smoke_tool', ROOT / 'tools' / 'smoke.py')
-smoke_tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(smoke_tool)
+smoke_tool = load_tool('tools/smoke.py')
 
 
 def test_config_basenames_are_unique():
@@ -34,7 +32,7 @@ def test_smoke_conversion_shrinks_per_sample_memory():
     from mmengine.config import Config
     from mmpretrain.registry import MODELS
 
-    from kd_plugin.utils.smoke import smoke_config
+    from kd_plugin.apis.smoke import smoke_config
     cfg = Config.fromfile(str(ROOT / 'configs' / 'crd' / 'crd_resnet34_resnet18_8xb32_in1k.py'))
     smoke = smoke_config(cfg, iters=3, batch_size=2)
     loss_cfg = smoke.model.distill_losses.loss_crd
@@ -48,7 +46,7 @@ def test_smoke_conversion_shrinks_per_sample_memory():
 def test_fit_per_sample_memory_keys_on_num_data():
     """Any ``num_data`` above the set size, at any depth of the model config; smaller
     values and non-integers stay."""
-    from kd_plugin.utils.smoke import fit_per_sample_memory
+    from kd_plugin.apis.smoke import fit_per_sample_memory
     node = dict(num_data=10, losses=dict(a=dict(num_data=50000, other=50000)),
                 extra=[dict(num_data=3), dict(num_data=True), (dict(num_data=7.5), )])
     fit_per_sample_memory(node, 4)

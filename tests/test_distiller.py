@@ -238,7 +238,7 @@ def test_module_taps_give_the_teacher_classifier():
 def test_docs_list_the_whole_vocabulary():
     from pathlib import Path
 
-    from kd_plugin.models.distillers.vocabulary import (BATCH_INPUTS, MODEL_OUTPUTS,
+    from kd_plugin.utils.vocabulary import (BATCH_INPUTS, MODEL_OUTPUTS,
                                                         MODEL_SUFFIXES, VIEW_OUTPUTS)
     doc = (Path(__file__).parent.parent / 'docs' / 'loss_api.md').read_text()
     names = list(BATCH_INPUTS) + list(VIEW_OUTPUTS) + [

@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 def load_runner_checkpoint(path):
-    from kd_plugin.engine import safe_load
+    from kd_plugin.utils import safe_load
     return safe_load(str(path))
 
 

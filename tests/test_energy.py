@@ -367,7 +367,7 @@ def test_runner_resume_keeps_thresholds_and_skips_the_pass(tmp_path, monkeypatch
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from kd_plugin.utils.smoke import smoke_config
+    from kd_plugin.apis.smoke import smoke_config
 
     config = (Path(__file__).resolve().parent.parent / 'configs' / 'energykd' /
               'energykd_resnet32x4_resnet8x4_1xb64_cifar100.py')

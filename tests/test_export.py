@@ -13,8 +13,9 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS, MODELS
 
-from kd_plugin.engine import TeacherEvalHook, UnsafeCheckpointError, load_model_weights
-from kd_plugin.engine.export import ExportError, export_student
+from kd_plugin.engine import TeacherEvalHook
+from kd_plugin.utils import UnsafeCheckpointError, load_model_weights
+from kd_plugin.apis.export import ExportError, export_student
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHETIC_KD = ROOT / 'tests' / 'data' / 'configs' / 'kd_synthetic.py'

@@ -14,7 +14,7 @@ from mmpretrain.structures import DataSample
 from torch.utils.data import DataLoader
 
 from kd_plugin.datasets import ContrastiveIndexDataset
-from kd_plugin.models.distillers.vocabulary import BATCH_INPUTS
+from kd_plugin.utils.vocabulary import BATCH_INPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / 'configs' / '_base_' / 'models' / 'cifar'
@@ -149,13 +149,20 @@ def test_gradients_reach_both_heads_not_the_banks():
 
 
 # ------------------------------------------------------------------ dataset wrapper
+def contrastive(*args, **kwargs) -> ContrastiveIndexDataset:
+    """A wrapper whose epoch is set (ContrastiveEpochHook's job in a run)."""
+    dataset = ContrastiveIndexDataset(*args, **kwargs)
+    dataset.set_epoch(0)
+    return dataset
+
+
 def synthetic(num_samples=60, num_classes=6, pipeline=PACK):
     return dict(type='SyntheticClsDataset', num_samples=num_samples,
                 num_classes=num_classes, image_size=8, pipeline=pipeline)
 
 
 def test_exact_mode_positive_first_negatives_of_other_classes():
-    dataset = ContrastiveIndexDataset(synthetic(), num_negatives=20, seed=3)
+    dataset = contrastive(synthetic(), num_negatives=20, seed=3)
     labels = np.arange(60) % 6
     for index in range(60):
         item = dataset[index]
@@ -169,14 +176,14 @@ def test_exact_mode_positive_first_negatives_of_other_classes():
 
 
 def test_negatives_with_replacement_when_k_exceeds_the_pool():
-    dataset = ContrastiveIndexDataset(synthetic(num_samples=4, num_classes=4),
+    dataset = contrastive(synthetic(num_samples=4, num_classes=4),
                                       num_negatives=16)
     contrast = dataset.contrast_indices(1)
     assert contrast[0] == 1 and set(contrast[1:].tolist()) <= {0, 2, 3}
 
 
 def test_relax_mode_positive_of_the_same_class():
-    dataset = ContrastiveIndexDataset(synthetic(), num_negatives=10, mode='relax')
+    dataset = contrastive(synthetic(), num_negatives=10, mode='relax')
     for index in range(60):
         contrast = dataset.contrast_indices(index)
         assert contrast[0] % 6 == index % 6
@@ -184,8 +191,8 @@ def test_relax_mode_positive_of_the_same_class():
 
 
 def test_draw_depends_only_on_seed_epoch_and_index():
-    first = ContrastiveIndexDataset(synthetic(), num_negatives=30, seed=7)
-    second = ContrastiveIndexDataset(synthetic(), num_negatives=30, seed=7)
+    first = contrastive(synthetic(), num_negatives=30, seed=7)
+    second = contrastive(synthetic(), num_negatives=30, seed=7)
     for index in (0, 13, 59):
         np.testing.assert_array_equal(first.contrast_indices(index),
                                       second.contrast_indices(index))
@@ -193,7 +200,7 @@ def test_draw_depends_only_on_seed_epoch_and_index():
                                       first.contrast_indices(index))
     assert not np.array_equal(first.contrast_indices(5, epoch=0),
                               first.contrast_indices(5, epoch=1))
-    other_seed = ContrastiveIndexDataset(synthetic(), num_negatives=30, seed=8)
+    other_seed = contrastive(synthetic(), num_negatives=30, seed=8)
     assert not np.array_equal(first.contrast_indices(5), other_seed.contrast_indices(5))
     first.set_epoch(1)
     np.testing.assert_array_equal(first.contrast_indices(5),
@@ -209,13 +216,13 @@ def loader_draws(dataset, num_workers, indices, persistent=False):
 
 
 def test_draw_is_independent_of_workers_and_processes():
-    dataset = ContrastiveIndexDataset(synthetic(), num_negatives=30, seed=2)
+    dataset = contrastive(synthetic(), num_negatives=30, seed=2)
     _, single = loader_draws(dataset, 0, list(range(60)))
     reference = single()
     _, workers = loader_draws(dataset, 2, list(range(60)))
     # Two "ranks", each with its own wrapper instance and half of the indices.
-    rank0 = ContrastiveIndexDataset(synthetic(), num_negatives=30, seed=2)
-    rank1 = ContrastiveIndexDataset(synthetic(), num_negatives=30, seed=2)
+    rank0 = contrastive(synthetic(), num_negatives=30, seed=2)
+    rank1 = contrastive(synthetic(), num_negatives=30, seed=2)
     _, half0 = loader_draws(rank0, 0, list(range(0, 60, 2)))
     _, half1 = loader_draws(rank1, 1, list(range(1, 60, 2)))
     for draws in (workers(), {**half0(), **half1()}):
@@ -225,7 +232,7 @@ def test_draw_is_independent_of_workers_and_processes():
 
 
 def test_persistent_workers_see_the_epoch():
-    dataset = ContrastiveIndexDataset(synthetic(num_samples=12), num_negatives=5, seed=0)
+    dataset = contrastive(synthetic(num_samples=12), num_negatives=5, seed=0)
     _, draws = loader_draws(dataset, 1, list(range(12)), persistent=True)
     epoch0 = draws()
     dataset.set_epoch(1)
@@ -239,7 +246,7 @@ def test_epoch_hook_sets_the_wrapped_training_set():
     from types import SimpleNamespace
 
     from mmpretrain.registry import HOOKS
-    dataset = ContrastiveIndexDataset(synthetic(), num_negatives=5)
+    dataset = contrastive(synthetic(), num_negatives=5)
     hook = HOOKS.build(dict(type='ContrastiveEpochHook'))
     for train_set in (dataset, torch.utils.data.Subset(dataset, [0, 1])):
         runner = SimpleNamespace(epoch=3, train_dataloader=SimpleNamespace(
@@ -270,6 +277,7 @@ def test_distiller_step_on_wrapped_synthetic_data():
         type='ContrastiveIndexDataset', num_negatives=k,
         dataset=dict(type='SyntheticClsDataset', num_samples=num_data, num_classes=4,
                      pipeline=[dict(type='RandomFlip', prob=0.5), dict(type='PackInputs')])))
+    dataset.set_epoch(0)
     model = MODELS.build(dict(
         type='ClassificationDistiller',
         student=Config.fromfile(str(MODELS_DIR / 'resnet8.py')).model,
@@ -351,18 +359,20 @@ def test_ddp_banks_and_z_stay_identical_on_all_ranks(tmp_path):
         torch.testing.assert_close(states[0][name], getattr(single, name))
 
 
-def test_training_adds_the_epoch_hook_a_crd_config_forgot():
-    """tools/train.py adds ContrastiveEpochHook for a ContrastiveIndexDataset training
-    set (without it every epoch reuses epoch 0's negatives), once, and only there."""
-    from kd_plugin.engine.training_hooks import add_training_hooks
-    configs = ROOT / 'configs'
-    crd = Config.fromfile(str(configs / 'crd' / 'crd_resnet32x4_resnet8x4_1xb64_cifar100.py'))
-    for listed in (crd.custom_hooks, []):
-        cfg = copy.deepcopy(crd)
-        cfg.custom_hooks = listed
-        add_training_hooks(cfg)
-        types = [hook['type'] for hook in cfg.custom_hooks]
-        assert sorted(types) == ['ContrastiveEpochHook', 'EpochSeedHook'], types
-    kd = Config.fromfile(str(configs / 'kd' / 'kd_resnet32x4_resnet8x4_1xb64_cifar100.py'))
-    add_training_hooks(kd)
-    assert [hook['type'] for hook in kd.custom_hooks] == ['EpochSeedHook']
+def test_a_crd_training_set_without_the_epoch_hook_is_refused():
+    """Without ContrastiveEpochHook every epoch would reuse epoch 0's negatives: the
+    wrapper refuses to draw before an epoch is set, naming the hook; every shipped CRD
+    config lists it (no tool adds it behind the config's back)."""
+    dataset = ContrastiveIndexDataset(
+        dict(type='SyntheticClsDataset', num_samples=8, num_classes=4, image_size=8,
+             pipeline=[dict(type='PackInputs')]), num_negatives=3)
+    with pytest.raises(RuntimeError, match='ContrastiveEpochHook'):
+        dataset[0]
+    dataset.set_epoch(0)
+    assert dataset[0]['data_samples'].contrast_idx.shape == (4, )
+    for path in sorted((ROOT / 'configs').rglob('*.py')):
+        text = path.read_text()
+        if '_base_' in path.parts or 'ContrastiveIndexDataset' not in text:
+            continue
+        cfg = Config.fromfile(str(path))
+        assert {'type': 'ContrastiveEpochHook'} in cfg.custom_hooks, path

@@ -43,7 +43,7 @@ def test_model_index_imports_every_metafile():
 
 
 def test_models_well_formed():
-    from kd_plugin.utils.analysis import reported_by_config
+    from kd_plugin.apis.analysis import reported_by_config
     reported = reported_by_config()
     for metafile in _metafiles():
         data = _load(metafile)
@@ -64,7 +64,7 @@ def test_models_well_formed():
 
 
 def test_reported_results_data():
-    from kd_plugin.utils.analysis import load_reported, parse_config_name
+    from kd_plugin.apis.analysis import load_reported, parse_config_name
     names = {osp.basename(p)[:-3] for p in glob(osp.join(ROOT, 'configs', '*', '*.py'))}
     for entry in load_reported():
         assert entry['config'] in names, entry['config']
@@ -77,7 +77,7 @@ def test_reported_results_data():
 
 def test_reported_numbers_match_readmes():
     """Spot checks against the README tables and the spec."""
-    from kd_plugin.utils.analysis import reported_by_config
+    from kd_plugin.apis.analysis import reported_by_config
     reported = reported_by_config()
     assert reported['kd_resnet56_resnet20_1xb64_cifar100']['top1'] == 70.66
     assert reported['dkd_resnet32x4_resnet8x4_1xb64_cifar100']['top1'] == 76.32
@@ -102,7 +102,7 @@ def test_metafiles_up_to_date():
         'make_metafiles', osp.join(ROOT, 'tools', 'analysis', 'make_metafiles.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    from kd_plugin.utils.analysis import reported_by_config
+    from kd_plugin.apis.analysis import reported_by_config
     path = osp.join(ROOT, 'configs', 'crd', 'metafile.yml')
     assert module.metafile_text('crd', reported_by_config()) == open(path).read()
     assert set(module.method_folders()) <= set(module.COLLECTIONS)

@@ -9,7 +9,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
 
-from kd_plugin.engine import NonFiniteGuardOptimWrapper, safe_load
+from kd_plugin.engine import NonFiniteGuardOptimWrapper
+from kd_plugin.utils import safe_load
 
 SYNTHETIC_KD = Path(__file__).resolve().parent / 'data' / 'configs' / 'kd_synthetic.py'
 _RUN_IDS = itertools.count()

@@ -21,7 +21,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from kd_plugin.engine import safe_load
+from kd_plugin.utils import safe_load
 
 SYNTHETIC_KD = Path(__file__).resolve().parent / 'data' / 'configs' / 'kd_synthetic.py'
 _RUN_IDS = itertools.count()

@@ -19,9 +19,9 @@ import kd_plugin  # noqa: F401
 from kd_plugin.datasets.transforms.replayable import (BOX_META_KEYS, VIEW_META_KEYS,
                                                       decode_view, encode_view,
                                                       random_resized_box)
-from kd_plugin.engine.checkpoint import load_model_weights, safe_load
-from kd_plugin.engine.teacher_cache import (TeacherCache, build_teacher_cache,
-                                            expand_topk)
+from kd_plugin.apis.teacher_cache import build_teacher_cache
+from kd_plugin.utils.checkpoint import load_model_weights, safe_load
+from kd_plugin.utils.teacher_cache import TeacherCache, expand_topk
 
 CONFIG = str(Path(__file__).parent / 'data' / 'configs' / 'kd_synthetic.py')
 PAD, SIZE, NUM_SAMPLES = 2, 16, 8

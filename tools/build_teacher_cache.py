@@ -6,7 +6,7 @@ The config's training pipeline must use RecordedRandomCrop (CIFAR) or
 RecordedRandomResizedCrop (ImageNet: its crop boxes are stored too), RecordedRandomFlip,
 and PackInputs keeping 'view_id'; train with model.type='CachedTeacherDistiller' and
 teacher_cache=FILE. Re-running an interrupted build resumes it. Prints the cache's size
-on disk and the build time. See kd_plugin/engine/teacher_cache.py.
+on disk and the build time. See kd_plugin/apis/teacher_cache.py.
 """
 import argparse
 import os
@@ -17,7 +17,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
 
-from kd_plugin.engine.teacher_cache import build_teacher_cache, describe  # noqa: E402
+from kd_plugin.apis.teacher_cache import build_teacher_cache, describe  # noqa: E402
 
 
 def parse_args(argv=None):

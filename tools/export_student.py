@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import kd_plugin  # noqa: E402,F401  (registers modules and the safe checkpoint loaders)
-from kd_plugin.engine.export import ExportError, export_student  # noqa: E402
+from kd_plugin.apis.export import ExportError, export_student  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -17,14 +17,13 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import kd_plugin  # noqa: E402,F401
-from kd_plugin.utils.smoke import (build_smoke_teacher_cache, plain_config_text,  # noqa: E402
-                                   smoke_config)
+from kd_plugin.apis.smoke import build_smoke_teacher_cache, smoke_config  # noqa: E402
 
 
 def run_smoke(config: str, iters: int = 2, batch_size: int = 2, image_size: int = 32,
               work_dir: str = None) -> dict:
     """Train ``iters`` iterations and validate; return the last losses and metrics."""
-    with tempfile.TemporaryDirectory() as tmp, plain_config_text():
+    with tempfile.TemporaryDirectory() as tmp:
         cfg = smoke_config(Config.fromfile(config), iters, batch_size, image_size,
                            work_dir or tmp)
         build_smoke_teacher_cache(cfg)

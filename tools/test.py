@@ -13,8 +13,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import kd_plugin  # noqa: E402,F401  (registers modules and the safe checkpoint loaders)
+import kd_plugin  # noqa: E402,F401  (registers the plugin's modules)
 from kd_plugin.engine import setup_cpu_distributed  # noqa: E402
+from kd_plugin.utils import safe_checkpoint_loading  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,7 +69,8 @@ def main() -> None:
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    metrics = runner.test()
+    with safe_checkpoint_loading():  # runner checkpoints load on torch >= 2.6
+        metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         import mmengine
         mmengine.dump(metrics, args.out)

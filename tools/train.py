@@ -13,9 +13,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import kd_plugin  # noqa: E402,F401  (registers modules and the safe checkpoint loaders)
+import kd_plugin  # noqa: E402,F401  (registers the plugin's modules)
 from kd_plugin.engine import setup_cpu_distributed  # noqa: E402
-from kd_plugin.engine.training_hooks import add_training_hooks  # noqa: E402
+from kd_plugin.utils import safe_checkpoint_loading  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -86,7 +86,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
-    add_training_hooks(cfg)
     return cfg
 
 
@@ -95,7 +94,10 @@ def main() -> None:
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.train()
+    # Also for configs that do not inherit the default runtime's
+    # SafeCheckpointLoadingHook: runner checkpoints load on torch >= 2.6.
+    with safe_checkpoint_loading():
+        runner.train()
 
 
 if __name__ == '__main__':

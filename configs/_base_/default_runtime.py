@@ -11,6 +11,13 @@ default_hooks = dict(
                     save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # Reseeds the augmentation RNGs from (seed, epoch) each epoch, so --resume continues
+    # with the draws an uninterrupted run makes (kd_plugin/engine/epoch_seed.py).
+    epoch_seed=dict(type='EpochSeedHook'),
+    # MMEngine's checkpoint loading through kd_plugin's allow-list while the run lasts
+    # (torch >= 2.6 refuses runner checkpoints otherwise; kd_plugin/engine/safe_loading.py).
+    # Switch off with default_hooks = dict(safe_checkpoint_loading=None).
+    safe_checkpoint_loading=dict(type='SafeCheckpointLoadingHook'),
 )
 
 env_cfg = dict(

@@ -1,6 +1,6 @@
 # KD, ResNet-34 -> ResNet-18, ImageNet-1k (kd_resnet34_resnet18_8xb64_in1k.py) with the
 # teacher's logits read from a teacher-output cache instead of running the teacher
-# (CachedTeacherDistiller; kd_plugin/engine/teacher_cache.py, docs/benchmark.md).
+# (CachedTeacherDistiller; kd_plugin/apis/teacher_cache.py, docs/benchmark.md).
 #
 # Consistent views: RecordedRandomResizedCrop gives every training image 10 fixed
 # RandomResizedCrop boxes (drawn from (seed, sample index, crop)); with the flip that is

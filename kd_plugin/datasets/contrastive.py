@@ -33,8 +33,10 @@ class ContrastiveIndexDataset:
     generator seeded with ``(seed, e, i)``, never from global random state, so it is the
     same whichever process or dataloader worker loads the sample, and the same after a
     resume. The original draws from the global numpy state (different per worker and
-    per access). The epoch is set by :class:`ContrastiveEpochHook` (add it to
-    ``custom_hooks``); it lives in shared memory, so persistent dataloader workers see it.
+    per access). The epoch is set by :class:`ContrastiveEpochHook`, which the config
+    lists in ``custom_hooks``; it lives in shared memory, so persistent dataloader
+    workers see it. Loading a sample before any epoch was set is an error naming the
+    hook (without it every epoch would silently reuse the negatives of epoch 0).
 
     Args:
         dataset: The classification dataset (config dict or instance), single-label.
@@ -61,8 +63,9 @@ class ContrastiveIndexDataset:
         self.mode = mode
         self.seed = int(seed)
         self._metainfo = getattr(self.dataset, 'metainfo', {})
-        # Shared memory: set in the main process, read by (persistent) workers.
-        self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
+        # Shared memory: set in the main process, read by (persistent) workers; -1 until
+        # the first set_epoch.
+        self._epoch = torch.full((), -1, dtype=torch.int64).share_memory_()
         self._fully_initialized = False
         if not lazy_init:
             self.full_init()
@@ -114,6 +117,11 @@ class ContrastiveIndexDataset:
     def contrast_indices(self, index: int, epoch: Optional[int] = None) -> np.ndarray:
         """The ``K + 1`` contrast indices of sample ``index`` in ``epoch`` (int64)."""
         epoch = self.epoch if epoch is None else int(epoch)
+        if epoch < 0:
+            raise RuntimeError(
+                'ContrastiveIndexDataset: no epoch was set, so every epoch would draw '
+                "the negatives of epoch 0. Add custom_hooks=[dict(type="
+                "'ContrastiveEpochHook')] to the config (or call set_epoch).")
         rng = np.random.default_rng((self.seed, epoch, int(index)))
         pos = self._class_pos[int(self._labels_array[index])]
         start, count = int(self._start[pos]), int(self._count[pos])

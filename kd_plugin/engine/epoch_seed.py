@@ -2,6 +2,8 @@ from mmengine.hooks import Hook
 from mmengine.runner import set_random_seed
 from mmpretrain.registry import HOOKS
 
+from kd_plugin.utils import compat
+
 
 @HOOKS.register_module()
 class EpochSeedHook(Hook):
@@ -20,5 +22,5 @@ class EpochSeedHook(Hook):
 
     def before_train_epoch(self, runner) -> None:
         seed = runner.seed + runner.epoch
-        deterministic = runner._randomness_cfg.get('deterministic', False)
+        deterministic = compat.randomness_deterministic(runner)
         set_random_seed(seed, deterministic=deterministic, diff_rank_seed=True)

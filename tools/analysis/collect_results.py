@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from kd_plugin.utils.analysis import (reported_by_config, results_table,  # noqa: E402
+from kd_plugin.apis.analysis import (reported_by_config, results_table,  # noqa: E402
                                       scalars_files, summarize_run, write_csv)
 
 

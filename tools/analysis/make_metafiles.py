@@ -18,7 +18,7 @@ from glob import glob
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from kd_plugin.utils.analysis import parse_config_name, reported_by_config  # noqa: E402
+from kd_plugin.apis.analysis import parse_config_name, reported_by_config  # noqa: E402
 
 SKIPPED = ('_base_', 'demo', 'baselines')
 

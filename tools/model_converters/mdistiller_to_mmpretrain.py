@@ -10,8 +10,14 @@ The result loads with ``strict=True`` into the model of
 ``configs/_base_/models/cifar/<arch>.py`` (e.g. as a distiller's teacher checkpoint).
 The key mapping lives in ``kd_plugin.models.backbones.cifar_checkpoint``.
 """
-from kd_plugin.models.backbones.checkpoint_layout import converter_main
-from kd_plugin.models.backbones.cifar_checkpoint import CIFAR_ARCHS, convert_checkpoint
+import os.path as osp
+import sys
+
+sys.path[:0] = [osp.dirname(osp.abspath(__file__)),
+               osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))]
+from converter_cli import converter_main  # noqa: E402
+from kd_plugin.models.backbones.cifar_checkpoint import (CIFAR_ARCHS,  # noqa: E402
+                                                       convert_checkpoint)
 
 main = converter_main(
     convert_checkpoint, CIFAR_ARCHS, 'cifar',

@@ -11,9 +11,14 @@ The result loads with ``strict=True`` into the model of
 The supported source layouts and the key mapping are described in
 ``kd_plugin.models.backbones.torchvision_checkpoint``.
 """
-from kd_plugin.models.backbones.checkpoint_layout import converter_main
-from kd_plugin.models.backbones.torchvision_checkpoint import (IMAGENET_ARCHS,
-                                                               convert_checkpoint)
+import os.path as osp
+import sys
+
+sys.path[:0] = [osp.dirname(osp.abspath(__file__)),
+               osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))]
+from converter_cli import converter_main  # noqa: E402
+from kd_plugin.models.backbones.torchvision_checkpoint import (  # noqa: E402
+    IMAGENET_ARCHS, convert_checkpoint)
 
 main = converter_main(
     convert_checkpoint, IMAGENET_ARCHS, 'imagenet',

@@ -1,12 +1,10 @@
 """What the checkpoint converters share: config lookup, the model's layout, the check of
-a source state dict against it, filling and saving the converted state dict, and the
-command line of ``tools/model_converters/``.
+a source state dict against it, filling and saving the converted state dict (the
+command line is ``tools/model_converters/converter_cli.py``).
 
 The converters themselves (:mod:`.cifar_checkpoint`, :mod:`.torchvision_checkpoint`)
 only know their architectures and how source names map onto MMPretrain's.
 """
-import argparse
-import sys
 from collections import OrderedDict
 from pathlib import Path
 from typing import (Callable, Dict, Iterable, List, Mapping, Sequence, Tuple, TypeVar,
@@ -17,7 +15,7 @@ from mmengine.config import Config
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from ...version import __version__
+from kd_plugin.version import __version__
 
 Shape = Tuple[int, ...]
 Mismatches = Tuple[List[str], List[str], List[str]]
@@ -170,31 +168,3 @@ def save_converted(converted: Mapping[str, Tensor], src: Union[str, Path],
         converter=f'kd_plugin {__version__} {tool}')
     Path(dst).parent.mkdir(parents=True, exist_ok=True)
     torch.save({'state_dict': converted, 'meta': meta}, dst)
-
-
-def converter_main(
-        convert: Callable[[str, str, str], Mapping[str, Tensor]], archs: Sequence[str],
-        family: str, description: str, src_help: str) -> Callable[[], None]:
-    """The ``main()`` of a ``tools/model_converters/`` script.
-
-    It parses ``src dst --arch ARCH`` (``ARCH`` one of ``archs``), runs
-    ``convert(src, dst, arch)`` and prints what it wrote; a
-    :class:`CheckpointLayoutError` ends the process with status 1 and its message.
-    """
-
-    def main() -> None:
-        parser = argparse.ArgumentParser(description=description)
-        parser.add_argument('src', help=src_help)
-        parser.add_argument('dst', help='output file')
-        parser.add_argument(
-            '--arch', required=True, choices=archs, metavar='ARCH',
-            help='architecture of the checkpoint, one of: ' + ', '.join(archs))
-        args = parser.parse_args()
-        try:
-            state_dict = convert(args.src, args.dst, args.arch)
-        except CheckpointLayoutError as error:
-            sys.exit(f'error: {error}')
-        print(f'{args.src} -> {args.dst}: {len(state_dict)} entries for '
-              f'{config_name(family, args.arch)}')
-
-    return main

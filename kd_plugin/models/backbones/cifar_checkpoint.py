@@ -24,7 +24,7 @@ from typing import Dict, List, Mapping, Tuple, Union
 import torch
 from torch import Tensor
 
-from ...engine.checkpoint import safe_load
+from kd_plugin.utils.checkpoint import safe_load
 from .checkpoint_layout import (CheckpointLayoutError, Mismatches, check_fits,
                                 fill_layout, find_config_file, find_mismatches, model_layout,
                                 require_dict, require_tensors, save_converted,
@@ -138,7 +138,7 @@ def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedD
 def load_original_checkpoint(path: Union[str, Path]) -> Tuple[Dict[str, Tensor], Dict[str, str]]:
     """Read an original checkpoint: ``{'model': state_dict, ...}`` or a raw state dict.
 
-    Loads with ``weights_only=True`` (:func:`~kd_plugin.engine.checkpoint.safe_load`).
+    Loads with ``weights_only=True`` (:func:`~kd_plugin.utils.checkpoint.safe_load`).
     Returns the state dict and, as plain strings, the scalar ``epoch`` / ``accuracy`` /
     ``best_acc`` entries found beside ``model``.
     """

@@ -32,7 +32,7 @@ from typing import Dict, List, Mapping, Tuple, Union
 import torch
 from torch import Tensor
 
-from ...engine.checkpoint import extract_state_dict, safe_load
+from kd_plugin.utils.checkpoint import extract_state_dict, safe_load
 from .checkpoint_layout import (CheckpointLayoutError, Mismatches, check_fits, examples,
                                 fill_layout, find_config_file, find_mismatches, model_layout,
                                 require_dict, require_tensors, save_converted,

@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from kd_plugin.models.distillers.vocabulary import forward_argument_names
+from kd_plugin.utils.vocabulary import forward_argument_names
 from .utils import reduce_per_sample, teacher_entropy
 
 

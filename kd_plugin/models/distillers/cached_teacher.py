@@ -7,10 +7,10 @@ from mmengine.logging import print_log
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from kd_plugin.engine.teacher_cache import DEFAULT_FILL_MARGIN, TeacherCache
+from kd_plugin.utils.teacher_cache import DEFAULT_FILL_MARGIN, TeacherCache
 from .classification_distiller import ClassificationDistiller, classifier_layer_path
 from .taps import resolve_module
-from .vocabulary import input_owner
+from kd_plugin.utils.vocabulary import input_owner
 
 CACHEABLE = ('logits_t', )
 
@@ -22,7 +22,7 @@ class CachedTeacherDistiller(ClassificationDistiller):
     The cache (``tools/build_teacher_cache.py``) holds the frozen teacher's logits of
     every view of every training image, for a pipeline of ``RecordedRandomCrop`` (CIFAR,
     exact) or ``RecordedRandomResizedCrop`` (ImageNet, ``num_draws`` fixed crops per
-    image: see :mod:`kd_plugin.engine.teacher_cache` for the trade-off) and
+    image: see :mod:`kd_plugin.utils.teacher_cache` for the trade-off) and
     ``RecordedRandomFlip``, whose ``PackInputs`` keeps ``view_id``. In each step the
     logits are looked up by the data samples' ``sample_idx`` and ``view_id``; the
     teacher does not run. When the data samples carry ``crop_box`` (``PackInputs``
@@ -34,7 +34,7 @@ class CachedTeacherDistiller(ClassificationDistiller):
     * Full caches: ``logits_t`` is the online teacher's logits rounded to float16
       (then float32), so losses match the online run up to that rounding.
     * Top-k caches: the classes not stored get ``min(stored) - teacher_cache_fill_margin``
-      (see :func:`kd_plugin.engine.teacher_cache.expand_topk`): with the default
+      (see :func:`kd_plugin.utils.teacher_cache.expand_topk`): with the default
       margin KD distils the teacher's distribution renormalised over its top k classes.
 
     Only losses whose teacher inputs are all ``logits_t`` can use a cache (a build-time

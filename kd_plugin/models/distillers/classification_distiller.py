@@ -12,10 +12,11 @@ from mmpretrain.models.classifiers import BaseClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from kd_plugin.engine.checkpoint import load_model_weights
+from kd_plugin.utils import compat
+from kd_plugin.utils.checkpoint import load_model_weights
 from .taps import ModelTaps, resolve_module
 from .teacher_input import TeacherInputAdapter, preprocessor_normalisation
-from .vocabulary import (BATCH_INPUTS, VIEW_OUTPUTS, check_requested,
+from kd_plugin.utils.vocabulary import (BATCH_INPUTS, VIEW_OUTPUTS, check_requested,
                          forward_argument_names, input_owner, split_model_output)
 
 TapSpec = Union[str, Sequence[str]]
@@ -353,14 +354,14 @@ class ClassificationDistiller(BaseClassifier):
         if self.teacher is not None and self.teacher_ckpt:
             load_model_weights(self.teacher, self.teacher_ckpt, role='teacher')
             # BaseModule.init_weights skips initialised children: keep these weights.
-            self.teacher._is_init = True
+            compat.mark_initialised(self.teacher)
         elif self.teacher is not None and not getattr(self.teacher, 'is_init', False):
             print_log('No teacher_ckpt: the teacher keeps the weights of its own config '
                       '(random unless its init_cfg loads a checkpoint).', 'current',
                       level=logging.WARNING)
         if self.student_ckpt:
             load_model_weights(self.student, self.student_ckpt, role='student')
-            self.student._is_init = True
+            compat.mark_initialised(self.student)
         super().init_weights()
 
     def train(self, mode: bool = True) -> 'ClassificationDistiller':
@@ -496,7 +497,7 @@ def finish_state_dict(distiller: ClassificationDistiller, state_dict: dict, pref
         keys = [k for k in state_dict if k.startswith(child_prefix)]
         if child is None or not keys:
             continue
-        for hook in child._state_dict_hooks.values():
+        for hook in compat.state_dict_hooks(child):
             renamed = hook(child, OrderedDict((k, state_dict[k]) for k in keys),
                            child_prefix, local_metadata)
             if renamed is not None:

@@ -27,6 +27,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
+from kd_plugin.utils import compat
+
 Size = Union[int, Sequence[int]]
 INTERPOLATIONS = ('bilinear', 'bicubic', 'nearest', 'area')
 
@@ -46,7 +48,7 @@ def _channel_vector(values: Optional[Sequence[float]], name: str) -> Optional[Te
 def preprocessor_normalisation(data_preprocessor: nn.Module) -> Tuple[Tensor, Tensor]:
     """``(mean, std)`` as (C, 1, 1) tensors of an MMPretrain data preprocessor (0 and 1
     when it does not normalise)."""
-    if getattr(data_preprocessor, '_enable_normalize', False):
+    if compat.normalizes(data_preprocessor):
         return (data_preprocessor.mean.detach().float().cpu(),
                 data_preprocessor.std.detach().float().cpu())
     return torch.zeros(1, 1, 1), torch.ones(1, 1, 1)

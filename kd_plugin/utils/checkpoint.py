@@ -8,24 +8,33 @@ goes through :func:`safe_load`: ``weights_only=True`` with an explicit allow-lis
 plain-data globals MMEngine itself writes. Anything else is refused with a message
 that names the global.
 
+Importing kd_plugin changes nothing in MMEngine. The safe loading is installed where the
+project trains and tests: :func:`install_safe_checkpoint_loading` (called by the
+``SafeCheckpointLoadingHook`` of the default runtime for the length of a run, and by
+``tools/train.py`` / ``tools/test.py``), or :func:`safe_checkpoint_loading` as a context
+manager. :func:`load_model_weights` (teacher and student checkpoints) always uses it.
+
 Trusted legacy files: with the environment variable ``KD_PLUGIN_TRUSTED_CHECKPOINTS=1``,
 a local file that fails the allow-list (e.g. an old checkpoint whose ``meta`` holds an
 ``argparse.Namespace``) is loaded with ``weights_only=False`` instead, with a warning
 naming the file. That runs whatever code the pickle contains: set it only for files
 you trust, and only for the run that needs it.
 """
+import contextlib
 import logging
 import os
 import pickle
 import re
 from collections import Counter, OrderedDict
-from typing import Dict, Optional
+from typing import Callable, Dict, Iterator, Optional
 
 import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
+
+from . import compat
 
 
 def _numpy_globals() -> list:
@@ -96,32 +105,70 @@ def safe_load(filename: str, map_location=None):
 
 
 def _load_from_local(filename: str, map_location=None):
-    import os.path as osp
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
+    filename = os.path.expanduser(filename)
+    if not os.path.isfile(filename):
         raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
     return safe_load(filename, map_location)
 
 
-def _wrap_with_allow_list(loader):
+_load_from_local.kd_plugin_safe = True
+
+
+def _with_allow_list(loader: Callable) -> Callable:
     """Run a scheme's loader (its own ``torch.load`` call) under the allow-list."""
 
     def load(filename, map_location=None, **kwargs):
         with torch.serialization.safe_globals(allowed_globals()):
             return loader(filename, map_location, **kwargs)
 
+    load.kd_plugin_safe = True
     return load
 
 
-def register_safe_loaders() -> None:
-    """Route MMEngine's local and HTTP checkpoint loading through the allow-list."""
-    remote = CheckpointLoader._schemes['https://']
-    CheckpointLoader.register_scheme(prefixes='', force=True)(_load_from_local)
-    CheckpointLoader.register_scheme(
-        prefixes=('http://', 'https://'), force=True)(_wrap_with_allow_list(remote))
+def install_safe_checkpoint_loading() -> Dict[str, Callable]:
+    """Route MMEngine's local and HTTP(S) checkpoint loading through :func:`safe_load`'s
+    allow-list (``runner.load_checkpoint``, ``--resume``, ``load_from``, ``Pretrained``
+    init_cfgs). Returns the loaders it replaced, for
+    :func:`restore_checkpoint_loading`. Idempotent.
+
+    Importing kd_plugin does not call this: the project's runtime does, through
+    :class:`~kd_plugin.engine.SafeCheckpointLoadingHook` (``default_hooks`` of
+    ``configs/_base_/default_runtime.py``) and ``tools/train.py`` / ``tools/test.py``.
+    """
+    schemes = compat.checkpoint_schemes()
+    previous = dict(schemes)
+    if getattr(schemes.get(''), 'kd_plugin_safe', False):
+        return previous
+    remote = _with_allow_list(schemes['https://'])
+    updated = dict(schemes, **{'': _load_from_local, 'http://': remote,
+                               'https://': remote})
+    compat.set_checkpoint_schemes(updated)
+    return previous
 
 
-register_safe_loaders()
+def restore_checkpoint_loading(previous: Dict[str, Callable]) -> None:
+    """Put back the loaders :func:`install_safe_checkpoint_loading` replaced."""
+    compat.set_checkpoint_schemes(previous)
+
+
+@contextlib.contextmanager
+def safe_checkpoint_loading() -> Iterator[None]:
+    """:func:`install_safe_checkpoint_loading` for the duration of a ``with`` block."""
+    previous = install_safe_checkpoint_loading()
+    try:
+        yield
+    finally:
+        restore_checkpoint_loading(previous)
+
+
+def load_checkpoint(filename: str, map_location: Optional[str] = 'cpu'):
+    """A local or remote (``http(s)://``) checkpoint through MMEngine's loaders with the
+    allow-list of :func:`safe_load` (whatever is installed process-wide)."""
+    if '://' not in filename and not os.path.isfile(os.path.expanduser(filename)):
+        raise FileNotFoundError(f'Checkpoint {filename} does not exist.')
+    with safe_checkpoint_loading():
+        return CheckpointLoader.load_checkpoint(filename, map_location=map_location)
+
 
 STATE_DICT_KEYS = ('state_dict', 'model', 'model_state_dict')
 WRAPPER_PREFIXES = ('module.', 'student.', 'architecture.', 'teacher.')
@@ -164,7 +211,7 @@ def load_model_weights(model: nn.Module, filename: str, role: str,
         FileNotFoundError: the file does not exist.
         ValueError: the keys or shapes do not fit ``model``; names both sides.
     """
-    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location=map_location)
+    checkpoint = load_checkpoint(filename, map_location)
     state_dict = match_prefixes(extract_state_dict(checkpoint), model)
     expected = model.state_dict()
     missing = set(expected) - set(state_dict)

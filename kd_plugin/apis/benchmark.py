@@ -23,7 +23,6 @@ forward); and the peak memory of each variant, measured in a fresh subprocess pe
 (see :func:`measure_memory`). The data pipeline and preprocessor run once, outside the
 timings, for every variant alike.
 """
-import argparse
 import contextlib
 import copy
 import ctypes
@@ -82,7 +81,7 @@ def build_model(cfg, device: str) -> nn.Module:
     import kd_plugin  # noqa: F401  (registers the plugin's modules)
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
-    from kd_plugin.engine.teacher_cache import online_model_cfg
+    from kd_plugin.apis.teacher_cache import online_model_cfg
     init_default_scope('mmpretrain')
     # A cached config's own cache file is not needed: the cached variant gets an
     # in-memory one (cached_teacher_model).
@@ -160,7 +159,7 @@ def cached_teacher_model(cfg, model: nn.Module, samples: list, device: str):
     ``samples`` with ``sample_idx`` 0..B-1 and random ``view_id``."""
     from mmpretrain.registry import MODELS
 
-    from kd_plugin.engine.teacher_cache import FORMAT, TeacherCache
+    from kd_plugin.utils.teacher_cache import FORMAT, TeacherCache
     from kd_plugin.models.distillers.classification_distiller import classifier_layer_path
     from kd_plugin.models.distillers.taps import resolve_module
     num_classes = resolve_module(model.teacher, classifier_layer_path(model.teacher),
@@ -365,6 +364,10 @@ def memory_worker(spec: dict) -> dict:
     return dict(peak_mib=growth / 2**20)
 
 
+MEMORY_WORKER = ('import json, sys; from kd_plugin.apis.benchmark import memory_worker; '
+                 'print(json.dumps(memory_worker(json.loads(sys.argv[1]))))')
+
+
 def measure_memory(config: str, variant: str, batch_size: int, image_size: int,
                    device: str, amp: bool, iters: int, channels_last: bool = False) -> float:
     """Peak memory growth of ``variant`` in MiB, measured in a fresh subprocess, so
@@ -377,7 +380,7 @@ def measure_memory(config: str, variant: str, batch_size: int, image_size: int,
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [root, env.get('PYTHONPATH')]))
     env.setdefault('OMP_NUM_THREADS', str(torch.get_num_threads()))
     proc = subprocess.run(
-        [sys.executable, '-m', 'kd_plugin.utils.benchmark', json.dumps(spec)],
+        [sys.executable, '-c', MEMORY_WORKER, json.dumps(spec)],
         capture_output=True, text=True, env=env, cwd=os.getcwd())
     if proc.returncode != 0:
         raise RuntimeError(f'memory measurement of {variant!r} failed:\n{proc.stderr}')
@@ -389,7 +392,7 @@ def cache_status(model: nn.Module, timed: bool = False) -> dict:
     """Whether ``CachedTeacherDistiller`` can replace the teacher forward of this
     config, and whether the ``cached`` variant was timed."""
     from kd_plugin.models.distillers.cached_teacher import CACHEABLE
-    from kd_plugin.models.distillers.vocabulary import input_owner
+    from kd_plugin.utils.vocabulary import input_owner
     teacher_runs = getattr(model, 'teacher_taps', None) is not None
     requested = {arg for args in (*getattr(model, '_loss_inputs', {}).values(),
                                   getattr(model, '_aux_inputs', []))
@@ -544,57 +547,3 @@ def profile_distill_step(config: str, batch_size: Optional[int] = None,
         out.append(f'## {name}\n' + prof.key_averages().table(sort_by=sort,
                                                               row_limit=row_limit))
     return '\n'.join(out)
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Time the student step, the teacher forward and the distillation '
-        'step of a config, interleaved in one process, on a synthetic batch.')
-    parser.add_argument('config')
-    parser.add_argument('--iters', type=int, default=10, help='timed rounds')
-    parser.add_argument('--warmup', type=int, default=2, help='untimed rounds first')
-    parser.add_argument('--batch-size', type=int,
-                        help="default: the config's train batch size")
-    parser.add_argument('--image-size', type=int,
-                        help="default: what the config's training pipeline produces "
-                        '(32 for CIFAR configs, 224 for in1k ones)')
-    parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
-    parser.add_argument('--amp', action='store_true',
-                        help='autocast (bf16 on CPU, fp16 on CUDA) and check that the '
-                        'losses stay finite')
-    parser.add_argument('--channels-last', action='store_true',
-                        help="turn the distiller's channels_last option on")
-    parser.add_argument('--no-memory', action='store_true',
-                        help='skip the per-variant memory subprocesses')
-    parser.add_argument('--no-cached', action='store_true',
-                        help='skip the cached-teacher variant')
-    parser.add_argument('--profile', action='store_true',
-                        help='also print torch.profiler tables of one step per variant')
-    parser.add_argument('--out', help='write the report as JSON here')
-    return parser.parse_args(argv)
-
-
-def main(argv=None) -> dict:
-    args = parse_args(argv)
-    report = run_benchmark(args.config, args.iters, args.warmup, args.batch_size,
-                           args.image_size, args.device, args.amp,
-                           memory=not args.no_memory, cached=not args.no_cached,
-                           channels_last=args.channels_last)
-    print(format_table(report))
-    print(f"cache: {report['cache']['status']} ({report['cache']['why']})")
-    if report['memory_method']:
-        print(f"memory: {report['memory_method']}")
-    if args.profile:
-        print(profile_distill_step(args.config, report['batch_size'], args.image_size,
-                                   args.device, args.warmup))
-    if args.out:
-        with open(args.out, 'w') as file:
-            json.dump(report, file, indent=2)
-    if not report['losses_finite']:
-        raise SystemExit('non-finite loss or output: see the "finite" column')
-    return report
-
-
-if __name__ == '__main__':
-    # Memory worker mode (used by measure_memory): one JSON spec argument.
-    print(json.dumps(memory_worker(json.loads(sys.argv[1]))))

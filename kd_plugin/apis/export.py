@@ -15,9 +15,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.runner.checkpoint import CheckpointLoader
 
-from .checkpoint import _preview, extract_state_dict
+from kd_plugin.utils.checkpoint import _preview, extract_state_dict, load_checkpoint
 
 STUDENT_PREFIX = 'student.'
 # A DDP- or otherwise wrapped distiller written without unwrapping.
@@ -101,13 +100,6 @@ def export_meta(checkpoint, source: str) -> dict:
     return meta
 
 
-def load_checkpoint_safely(path: str):
-    """Any local or remote checkpoint, through the plugin's ``weights_only`` loaders."""
-    if '://' not in path and not osp.isfile(path):
-        raise FileNotFoundError(f'Checkpoint {path} does not exist.')
-    return CheckpointLoader.load_checkpoint(path, map_location='cpu')
-
-
 def export_student(checkpoint_path: str, out_path: str,
                    config: Union[str, Config, None] = None,
                    input_size: Optional[int] = None) -> dict:
@@ -115,7 +107,7 @@ def export_student(checkpoint_path: str, out_path: str,
 
     Returns the exported ``{'state_dict': ..., 'meta': ...}``.
     """
-    checkpoint = load_checkpoint_safely(checkpoint_path)
+    checkpoint = load_checkpoint(checkpoint_path)
     state_dict = split_student(extract_state_dict(checkpoint), checkpoint_path)
     exported = {'state_dict': state_dict, 'meta': export_meta(checkpoint, checkpoint_path)}
     if config is not None:

@@ -5,10 +5,9 @@ transforms, checkpoints and pretrained weights are dropped (nothing downloads), 
 are tiny, per-sample memories (``num_data``) shrink to the synthetic training set, and
 training stops after a few iterations followed by one validation pass.
 """
-import contextlib
 import copy
 import os.path as osp
-from typing import Iterator, Optional
+from typing import Optional
 
 from mmengine.config import Config, ConfigDict
 
@@ -92,7 +91,7 @@ def find_num_classes(cfg: Config) -> int:
 def smoke_config(cfg: Config, iters: int = 2, batch_size: int = 2, image_size: int = 32,
                  work_dir: Optional[str] = None) -> Config:
     """A copy of ``cfg`` that trains ``iters`` iterations then validates, offline, on CPU."""
-    cfg = copy.deepcopy(cfg)
+    cfg = SmokeConfig(copy.deepcopy(cfg.to_dict()), filename=cfg.filename)
     num_classes = find_num_classes(cfg)
     _strip_weights(cfg.model)
     if cfg.get('train_dataloader'):
@@ -134,22 +133,20 @@ def build_smoke_teacher_cache(cfg: Config) -> None:
     """
     if cfg.model.get('type') != 'CachedTeacherDistiller':
         return
-    from kd_plugin.engine.teacher_cache import build_teacher_cache
+    from kd_plugin.apis.teacher_cache import build_teacher_cache
     cfg.model.teacher_cache = osp.join(cfg.work_dir, 'smoke_teacher_cache.pth')
     build_teacher_cache(cfg, cfg.model.teacher_cache, progress=False)
 
 
-@contextlib.contextmanager
-def plain_config_text() -> Iterator[None]:
-    """Skip yapf-formatting the config while the runner logs and saves it.
+class SmokeConfig(Config):
+    """A config whose text is not rendered.
 
     The runner formats the whole config five times per run (log, dump, checkpoint meta,
-    message hub, visualizer), seconds each for configs with two models: the bulk of a
-    smoke run. Smoke runs never read that text, so it is left out.
+    message hub, visualizer), seconds each with yapf for configs with two models: the
+    bulk of a smoke run. Smoke runs never read that text, so :func:`smoke_config`
+    returns this class, whose ``pretty_text`` is a fixed line.
     """
-    formatted = Config.pretty_text
-    Config.pretty_text = property(lambda cfg: '# (config text not rendered in smoke runs)')
-    try:
-        yield
-    finally:
-        Config.pretty_text = formatted
+
+    @property
+    def pretty_text(self) -> str:
+        return '# (config text not rendered in smoke runs)'

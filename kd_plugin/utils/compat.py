@@ -1,0 +1,64 @@
+"""Every use of MMEngine's and torch's private APIs, in one version-checked place.
+
+kd_plugin relies on a few attributes that MMEngine and torch do not document. They are
+read and written only through the functions below, each of which checks that the
+attribute exists and otherwise fails with the versions this was written for, so an
+upgrade that moves one of them is found at once and fixed here.
+"""
+from collections import OrderedDict
+from typing import Callable, Dict, Iterable
+
+import mmengine
+import torch
+import torch.nn as nn
+from mmengine.runner.checkpoint import CheckpointLoader
+
+TESTED = f'mmengine 0.10.7 (found {mmengine.__version__}), torch 2.x (found {torch.__version__})'
+
+
+def _missing(what: str) -> AttributeError:
+    return AttributeError(f'{what} is gone: kd_plugin was written for {TESTED}. '
+                          'Pin those versions or update kd_plugin/utils/compat.py.')
+
+
+def checkpoint_schemes() -> Dict[str, Callable]:
+    """MMEngine's registered checkpoint loaders by prefix (``CheckpointLoader._schemes``)."""
+    schemes = getattr(CheckpointLoader, '_schemes', None)
+    if not isinstance(schemes, dict):
+        raise _missing('mmengine CheckpointLoader._schemes')
+    return schemes
+
+
+def set_checkpoint_schemes(schemes: Dict[str, Callable]) -> None:
+    """Replace MMEngine's checkpoint loaders by ``schemes``, ordered as
+    ``CheckpointLoader._register_scheme`` orders them (prefixes in reverse order)."""
+    checkpoint_schemes()
+    CheckpointLoader._schemes = OrderedDict(
+        sorted(schemes.items(), key=lambda item: item[0], reverse=True))
+
+
+def randomness_deterministic(runner) -> bool:
+    """The runner's ``randomness.deterministic`` setting (``Runner._randomness_cfg``)."""
+    config = getattr(runner, '_randomness_cfg', None)
+    if config is None:
+        raise _missing('mmengine Runner._randomness_cfg')
+    return bool(config.get('deterministic', False))
+
+
+def state_dict_hooks(module: nn.Module) -> Iterable[Callable]:
+    """The state-dict hooks a module registered (``nn.Module._state_dict_hooks``)."""
+    hooks = getattr(module, '_state_dict_hooks', None)
+    if hooks is None:
+        raise _missing('torch nn.Module._state_dict_hooks')
+    return list(hooks.values())
+
+
+def normalizes(data_preprocessor: nn.Module) -> bool:
+    """Whether an MMEngine data preprocessor normalises (``_enable_normalize``)."""
+    return bool(getattr(data_preprocessor, '_enable_normalize', False))
+
+
+def mark_initialised(module: nn.Module) -> None:
+    """Tell MMEngine's ``BaseModule.init_weights`` that ``module`` holds loaded weights
+    (``_is_init``), so a later ``init_weights`` of its parent leaves them alone."""
+    module._is_init = True

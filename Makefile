@@ -8,7 +8,7 @@ STAMP := $(VENV)/.kd_plugin-installed
 # versions; mim needs none of it, so it is installed with its real dependencies only.
 MIM_DEPS := Click colorama model-index pandas requests rich tabulate
 
-.PHONY: install test demo clean
+.PHONY: install test lint format demo clean
 
 install: $(STAMP)
 
@@ -23,6 +23,17 @@ $(STAMP): setup.py requirements/pinned.txt requirements/runtime.txt requirements
 # Two workers with one torch thread each: the suite is mostly independent smoke runs.
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 tests
+
+# MMPretrain's linters (settings in setup.cfg); CI runs this before the tests.
+LINTED := kd_plugin tools tests configs setup.py
+lint: $(STAMP)
+	$(BIN)/flake8 $(LINTED)
+	$(BIN)/isort --check-only --diff $(LINTED)
+	$(BIN)/yapf --diff --recursive $(LINTED)
+
+format: $(STAMP)
+	$(BIN)/isort $(LINTED)
+	$(BIN)/yapf --in-place --recursive $(LINTED)
 
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/demo.py

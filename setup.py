@@ -10,7 +10,6 @@ import os
 import os.path as osp
 import shutil
 import sys
-
 from setuptools import find_packages, setup
 
 ROOT = osp.dirname(osp.abspath(__file__))
@@ -66,12 +65,14 @@ if __name__ == '__main__':
         license='Apache License 2.0',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
         include_package_data=True,
-        package_data={'kd_plugin': ['.mim/**/*', '.mim/*', 'data/*.yml']},
+        package_data={'kd_plugin': ['.mim/**/*', '.mim/*', 'data/reported_results/*']},
         python_requires='>=3.9',
         install_requires=read_requirements('runtime.txt'),
         extras_require={
             'mim': read_requirements('mminstall.txt'),
             'tests': read_requirements('tests.txt'),
+            'tensorboard': ['tensorboard'],
+            'wandb': ['wandb'],
         },
         zip_safe=False,
     )

@@ -66,5 +66,7 @@ def check_reference_case(case: dict, **extra_kwargs) -> None:
         grads = torch.autograd.grad(loss, inputs, retain_graph=True)
         for key, grad in zip(keys, grads):
             np.testing.assert_allclose(
-                grad.numpy(), arrays[key].astype(np.float64), **TOLERANCES['grad'],
+                grad.numpy(),
+                arrays[key].astype(np.float64),
+                **TOLERANCES['grad'],
                 err_msg=f"{case['case']}: d loss / d {name} ({key})")

@@ -4,9 +4,9 @@ import math
 from pathlib import Path
 
 import pytest
+from tool_modules import load_tool
 
 from kd_plugin.apis.benchmark import VARIANTS, format_table, run_benchmark
-from tool_modules import load_tool
 
 main = load_tool('tools/benchmark.py').main
 
@@ -29,8 +29,8 @@ def test_report_structure(report):
     assert report['num_views'] == 1 and report['iters'] == 2 and report['warmup'] == 1
     assert set(report['variants']) == set(VARIANTS)
     assert report['memory_method'] and 'subprocess' in report['memory_method']
-    assert report['cache'] == dict(applicable=True, status='implemented, timed',
-                                   why=report['cache']['why'])
+    assert report['cache'] == dict(
+        applicable=True, status='implemented, timed', why=report['cache']['why'])
     assert report['losses_finite']
 
 
@@ -57,8 +57,11 @@ def test_table_lists_every_variant(report):
 
 def test_cli_amp_and_json(tmp_path, capsys):
     out = tmp_path / 'report.json'
-    main([CONFIG, '--iters', '2', '--warmup', '0', '--batch-size', '4', '--image-size',
-          '24', '--amp', '--channels-last', '--no-memory', '--out', str(out)])
+    main([
+        CONFIG, '--iters', '2', '--warmup', '0', '--batch-size', '4', '--image-size',
+        '24', '--amp', '--channels-last', '--no-memory', '--out',
+        str(out)
+    ])
     saved = json.loads(out.read_text())
     assert saved['amp'] and saved['amp_dtype'] == 'bfloat16' and saved['channels_last']
     assert saved['ratio_memory'] is None  # --no-memory

@@ -1,4 +1,5 @@
-"""Checkpoints load with weights_only=True plus an allow-list; code in a pickle never runs."""
+"""Checkpoints load with weights_only=True plus an allow-list; code in a pickle never
+runs."""
 import os
 import pickle
 import subprocess
@@ -8,11 +9,15 @@ import pytest
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmpretrain.registry import MODELS
+from test_distiller import classifier
 
 from kd_plugin.engine import SafeCheckpointLoadingHook
-from kd_plugin.utils import (UnsafeCheckpointError, load_model_weights,
-                             safe_checkpoint_loading, safe_load)
-from test_distiller import classifier
+from kd_plugin.utils import (
+    UnsafeCheckpointError,
+    load_model_weights,
+    safe_checkpoint_loading,
+    safe_load,
+)
 
 
 class Exploit:
@@ -61,9 +66,17 @@ def test_runner_checkpoint_contents_are_allowed(tmp_path):
     hub.update_scalar('train/loss', np.float64(0.5))
     hub.update_scalar('train/loss', 0.25)
     path = tmp_path / 'runner.pth'
-    torch.save({'meta': {'seed': np.int64(3), 'array': np.arange(3.0)},
-                'message_hub': hub.state_dict(),
-                'state_dict': {'w': torch.ones(2)}}, path)
+    torch.save(
+        {
+            'meta': {
+                'seed': np.int64(3),
+                'array': np.arange(3.0)
+            },
+            'message_hub': hub.state_dict(),
+            'state_dict': {
+                'w': torch.ones(2)
+            }
+        }, path)
     with safe_checkpoint_loading():
         checkpoint = CheckpointLoader.load_checkpoint(str(path))
     assert checkpoint['message_hub']['log_scalars']['train/loss'].min() == 0.25

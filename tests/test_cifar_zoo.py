@@ -20,23 +20,47 @@ from mmpretrain.models.utils import channel_shuffle
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from kd_plugin.models.backbones.cifar_checkpoint import (CIFAR_ARCHS, CheckpointLayoutError,
-                                                         cifar_config_file, convert_checkpoint,
-                                                         convert_state_dict, expected_layout,
-                                                         original_key)
+from kd_plugin.models.backbones.cifar_checkpoint import (
+    CIFAR_ARCHS,
+    CheckpointLayoutError,
+    cifar_config_file,
+    convert_checkpoint,
+    convert_state_dict,
+    expected_layout,
+    original_key,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / 'data' / 'cifar_zoo'
-REFERENCE = {entry['arch']: entry
-             for entry in json.loads((DATA / 'manifest.json').read_text())['archs']}
+REFERENCE = {
+    entry['arch']: entry
+    for entry in json.loads((DATA / 'manifest.json').read_text())['archs']
+}
 
 # Parameter counts in millions, as rounded in spec/methods_feature.md §2.3.
 SPEC_PARAMS_M = {
-    'resnet8': 0.08, 'resnet14': 0.18, 'resnet20': 0.28, 'resnet32': 0.47, 'resnet44': 0.67,
-    'resnet56': 0.86, 'resnet110': 1.74, 'resnet8x4': 1.23, 'resnet32x4': 7.43,
-    'wrn_16_1': 0.18, 'wrn_16_2': 0.70, 'wrn_40_1': 0.57, 'wrn_40_2': 2.26, 'vgg8': 3.97,
-    'vgg11': 9.28, 'vgg13': 9.46, 'vgg16': 14.77, 'vgg19': 20.09, 'MobileNetV2': 0.81,
-    'ShuffleV1': 0.95, 'ShuffleV2': 1.36, 'ResNet50': 23.7,
+    'resnet8': 0.08,
+    'resnet14': 0.18,
+    'resnet20': 0.28,
+    'resnet32': 0.47,
+    'resnet44': 0.67,
+    'resnet56': 0.86,
+    'resnet110': 1.74,
+    'resnet8x4': 1.23,
+    'resnet32x4': 7.43,
+    'wrn_16_1': 0.18,
+    'wrn_16_2': 0.70,
+    'wrn_40_1': 0.57,
+    'wrn_40_2': 2.26,
+    'vgg8': 3.97,
+    'vgg11': 9.28,
+    'vgg13': 9.46,
+    'vgg16': 14.77,
+    'vgg19': 20.09,
+    'MobileNetV2': 0.81,
+    'ShuffleV1': 0.95,
+    'ShuffleV2': 1.36,
+    'ResNet50': 23.7,
 }
 
 
@@ -94,8 +118,9 @@ class TapRecorder:
             for index, path in enumerate(paths):
                 name, _, where = path.partition(':')
                 assert where in ('', 'input'), path
-                self._watch(model.backbone.get_submodule(name), f'{kind}_{index}',
-                            where == 'input')
+                self._watch(
+                    model.backbone.get_submodule(name), f'{kind}_{index}',
+                    where == 'input')
         self._watch(model.head.fc, 'pooled', True)
 
     def _watch(self, module: nn.Module, key: str, use_input: bool) -> None:
@@ -119,7 +144,8 @@ def test_converted_checkpoint_matches_mdistiller(arch, tmp_path):
 
     checkpoint = torch.load(dst, map_location='cpu', weights_only=True)
     assert set(checkpoint) == {'state_dict', 'meta'}
-    assert all(isinstance(value, torch.Tensor) for value in checkpoint['state_dict'].values())
+    assert all(
+        isinstance(value, torch.Tensor) for value in checkpoint['state_dict'].values())
     assert all(isinstance(value, str) for value in checkpoint['meta'].values())
     assert checkpoint['meta']['arch'] == arch
 
@@ -134,7 +160,8 @@ def test_converted_checkpoint_matches_mdistiller(arch, tmp_path):
 
     assert logits.shape == tuple(reference['logits_shape'])
     np.testing.assert_allclose(logits.numpy(), io['logits'], rtol=0, atol=1e-4)
-    np.testing.assert_allclose(taps.values['pooled'].numpy(), io['pooled'], rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(
+        taps.values['pooled'].numpy(), io['pooled'], rtol=1e-7, atol=1e-8)
     assert len(model.backbone.distill_taps['feats']) == reference['feats']
     for kind in ('feats', 'preact_feats'):
         for index in range(reference['feats']):
@@ -142,18 +169,25 @@ def test_converted_checkpoint_matches_mdistiller(arch, tmp_path):
             # mdistiller's MobileNetV2 has no preact_feats; ours tap the same modules
             # as its feats (no ReLU follows those outputs).
             expected = io[key if key in io.files else f'feats_{index}']
-            np.testing.assert_allclose(taps.values[key].numpy(), expected, rtol=1e-5,
-                                       atol=1e-5, err_msg=key)
+            np.testing.assert_allclose(
+                taps.values[key].numpy(), expected, rtol=1e-5, atol=1e-5, err_msg=key)
 
 
 def run_converter(src: Path, dst: Path, arch: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        filter(None, [str(REPO), os.environ.get('PYTHONPATH')])))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(REPO), os.environ.get('PYTHONPATH')])))
     return subprocess.run([
         sys.executable,
         str(REPO / 'tools' / 'model_converters' / 'mdistiller_to_mmpretrain.py'),
-        str(src), str(dst), '--arch', arch
-    ], cwd=dst.parent, env=env, capture_output=True, text=True)
+        str(src),
+        str(dst), '--arch', arch
+    ],
+                          cwd=dst.parent,
+                          env=env,
+                          capture_output=True,
+                          text=True)
 
 
 def test_cli_converts(tmp_path):
@@ -163,9 +197,13 @@ def test_cli_converts(tmp_path):
     converted = torch.load(dst, weights_only=True)['state_dict']
     original = torch.load(DATA / 'resnet8x4.pth', weights_only=True)['model']
     assert len(converted) == len(original)
-    torch.testing.assert_close(converted['backbone.layer1.0.downsample.0.weight'],
-                               original['layer1.0.downsample.0.weight'], rtol=0, atol=0)
-    torch.testing.assert_close(converted['head.fc.bias'], original['fc.bias'], rtol=0, atol=0)
+    torch.testing.assert_close(
+        converted['backbone.layer1.0.downsample.0.weight'],
+        original['layer1.0.downsample.0.weight'],
+        rtol=0,
+        atol=0)
+    torch.testing.assert_close(
+        converted['head.fc.bias'], original['fc.bias'], rtol=0, atol=0)
     build('resnet8x4').load_state_dict(converted, strict=True)
 
 
@@ -189,10 +227,13 @@ def test_wrong_arch_names_keys_and_fitting_archs():
     assert message.endswith('archs that fit this checkpoint: ShuffleV2')
 
     resnet = torch.load(DATA / 'resnet8.pth', weights_only=True)['model']
-    with pytest.raises(CheckpointLayoutError, match='names the model expects are missing: '
-                       'layer1.0.downsample.0.weight'):
+    with pytest.raises(
+            CheckpointLayoutError,
+            match='names the model expects are missing: '
+            'layer1.0.downsample.0.weight'):
         convert_state_dict(resnet, 'resnet8x4')
-    with pytest.raises(CheckpointLayoutError, match='fit this checkpoint: none of resnet8, '):
+    with pytest.raises(
+            CheckpointLayoutError, match='fit this checkpoint: none of resnet8, '):
         convert_state_dict({'fc.weight': torch.zeros(3, 3)}, 'resnet8')
 
 
@@ -224,7 +265,8 @@ def test_repdistiller_extras_become_plain_meta(tmp_path):
 
 
 def test_every_config_is_an_arch():
-    configs = sorted(path.stem for path in (REPO / 'configs/_base_/models/cifar').glob('*.py'))
+    configs = sorted(
+        path.stem for path in (REPO / 'configs/_base_/models/cifar').glob('*.py'))
     assert configs == sorted(CIFAR_ARCHS)
     assert set(SPEC_PARAMS_M) == set(CIFAR_ARCHS)
 
@@ -245,15 +287,19 @@ def test_arch_builds_and_forwards(arch):
     assert logits.shape == (2, 100)
     feat_shapes = spec_feat_shapes(arch)
     for kind in ('feats', 'preact_feats'):
-        shapes = [tuple(taps.values[f'{kind}_{index}'].shape)
-                  for index in range(len(model.backbone.distill_taps[kind]))]
-        assert shapes == [(2, channels, size, size) for channels, size in feat_shapes], kind
+        shapes = [
+            tuple(taps.values[f'{kind}_{index}'].shape)
+            for index in range(len(model.backbone.distill_taps[kind]))
+        ]
+        assert shapes == [(2, channels, size, size)
+                          for channels, size in feat_shapes], kind
     # The classifier reads the global average of the backbone's last output.
     assert taps.values['pooled'].shape == (2, model.head.in_channels)
 
     # Each post-activation stage output is the activation of the pre-activation one.
     for index, path in enumerate(model.backbone.distill_taps['preact_feats'][1:], 1):
-        feats, preact = taps.values[f'feats_{index}'], taps.values[f'preact_feats_{index}']
+        feats, preact = taps.values[f'feats_{index}'], taps.values[
+            f'preact_feats_{index}']
         if arch.startswith('wrn'):  # preact = the next BN applied to the stage output
             expected = model.backbone.get_submodule(path)(feats)
             torch.testing.assert_close(preact, expected, rtol=0, atol=0)
@@ -267,14 +313,16 @@ def test_arch_builds_and_forwards(arch):
         torch.testing.assert_close(feats, expected, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize('arch', ['resnet8', 'wrn_16_1', 'vgg8', 'MobileNetV2', 'ShuffleV1',
-                                  'ShuffleV2'])
+@pytest.mark.parametrize(
+    'arch', ['resnet8', 'wrn_16_1', 'vgg8', 'MobileNetV2', 'ShuffleV1', 'ShuffleV2'])
 def test_init_weights(arch):
     """The configs' init_cfg follow the original initialisation."""
     torch.manual_seed(0)
     model = build(arch)
     model.init_weights()
-    convs = [module for module in model.backbone.modules() if isinstance(module, nn.Conv2d)]
+    convs = [
+        module for module in model.backbone.modules() if isinstance(module, nn.Conv2d)
+    ]
     if arch != 'ShuffleV1' and arch != 'ShuffleV2':  # PyTorch defaults there
         conv = max(convs, key=lambda module: module.weight.numel())
         fan_out = conv.weight.shape[0] * conv.weight[0, 0].numel()
@@ -291,16 +339,16 @@ def test_init_weights(arch):
 
 def test_out_indices():
     # MMPretrain backbones' train()/eval() return None: no chaining.
-    model = MODELS.build(dict(type='CIFARWideResNet', depth=16, widen_factor=1,
-                              out_indices=(0, 1, 2, -1)))
+    model = MODELS.build(
+        dict(type='CIFARWideResNet', depth=16, widen_factor=1, out_indices=(0, 1, 2, -1)))
     model.eval()
     with torch.no_grad():
         outs = model(torch.randn(1, 3, 32, 32))
-    assert [tuple(out.shape[1:]) for out in outs] == [(16, 32, 32), (32, 16, 16), (64, 8, 8),
-                                                      (64, 8, 8)]
+    assert [tuple(out.shape[1:]) for out in outs] == [(16, 32, 32), (32, 16, 16),
+                                                      (64, 8, 8), (64, 8, 8)]
     assert outs[3].min() >= 0 and outs[2].min() < 0  # final BN + ReLU only on the last
-    for cfg, count in ((dict(type='CIFARMobileNetV2', out_indices=tuple(range(8))), 8),
-                       (dict(type='CIFARShuffleNetV2', out_indices=(0, 1, 2, 3)), 4),
+    for cfg, count in ((dict(type='CIFARMobileNetV2', out_indices=tuple(range(8))),
+                        8), (dict(type='CIFARShuffleNetV2', out_indices=(0, 1, 2, 3)), 4),
                        (dict(type='CIFARVGG', depth=8, out_indices=4), 1)):
         backbone = MODELS.build(cfg)
         backbone.eval()
@@ -345,7 +393,9 @@ def test_resnet50_is_mmpretrain_resnet_cifar():
 
     # Original names: `shortcut` for the projection and `linear` for the classifier.
     layout = expected_layout('ResNet50')
-    original = {original_key(name, 'ResNet50'): torch.zeros(shape, dtype=dtype)
-                for name, (shape, dtype) in layout.items()}
+    original = {
+        original_key(name, 'ResNet50'): torch.zeros(shape, dtype=dtype)
+        for name, (shape, dtype) in layout.items()
+    }
     assert 'layer1.0.shortcut.0.weight' in original and 'linear.weight' in original
     assert list(convert_state_dict(original, 'ResNet50')) == list(layout)

@@ -1,4 +1,5 @@
-"""Every config in the repository trains and validates (tools/smoke.py), offline, on CPU."""
+"""Every config in the repository trains and validates (tools/smoke.py), offline, on
+CPU."""
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ def test_smoke_conversion_shrinks_per_sample_memory():
     from mmpretrain.registry import MODELS
 
     from kd_plugin.apis.smoke import smoke_config
-    cfg = Config.fromfile(str(ROOT / 'configs' / 'crd' / 'crd_resnet34_resnet18_8xb32_in1k.py'))
+    cfg = Config.fromfile(
+        str(ROOT / 'configs' / 'crd' / 'crd_resnet34_resnet18_8xb32_in1k.py'))
     smoke = smoke_config(cfg, iters=3, batch_size=2)
     loss_cfg = smoke.model.distill_losses.loss_crd
     assert loss_cfg.num_data == 6
@@ -47,8 +49,14 @@ def test_fit_per_sample_memory_keys_on_num_data():
     """Any ``num_data`` above the set size, at any depth of the model config; smaller
     values and non-integers stay."""
     from kd_plugin.apis.smoke import fit_per_sample_memory
-    node = dict(num_data=10, losses=dict(a=dict(num_data=50000, other=50000)),
-                extra=[dict(num_data=3), dict(num_data=True), (dict(num_data=7.5), )])
+    node = dict(
+        num_data=10,
+        losses=dict(a=dict(num_data=50000, other=50000)),
+        extra=[dict(num_data=3),
+               dict(num_data=True), (dict(num_data=7.5), )])
     fit_per_sample_memory(node, 4)
-    assert node == dict(num_data=4, losses=dict(a=dict(num_data=4, other=50000)),
-                        extra=[dict(num_data=3), dict(num_data=True), (dict(num_data=7.5), )])
+    assert node == dict(
+        num_data=4,
+        losses=dict(a=dict(num_data=4, other=50000)),
+        extra=[dict(num_data=3),
+               dict(num_data=True), (dict(num_data=7.5), )])

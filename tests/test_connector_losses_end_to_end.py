@@ -15,26 +15,33 @@ STAGES = ('backbone.layer1', 'backbone.layer2', 'backbone.layer3')
 STUDENT_FEATS = dict(feats=list(STAGES))
 TEACHER_FEATS = dict(feats=list(STAGES))
 STUDENT_PREACT = dict(preact_feats=[f'{s}.0.relu_out:input' for s in STAGES])
-TEACHER_PREACT = dict(preact_feats=[f'{s}.0.relu_out:input' for s in STAGES],
-                      preact_bn=[f'{s}.0.bn2:module' for s in STAGES])
+TEACHER_PREACT = dict(
+    preact_feats=[f'{s}.0.relu_out:input' for s in STAGES],
+    preact_bn=[f'{s}.0.bn2:module' for s in STAGES])
 
-REVIEW_CHANNELS = dict(student_channels=[64, 128, 256, 256],
-                       teacher_channels=[16, 32, 64, 64])
+REVIEW_CHANNELS = dict(
+    student_channels=[64, 128, 256, 256], teacher_channels=[16, 32, 64, 64])
 CASES = {
-    'fitnet': (dict(type='FitNetLoss', student_channels=128, teacher_channels=32), {},
-               {}),
-    'vid': (dict(type='VIDLoss', student_channels=[64, 128, 256],
-                 teacher_channels=[16, 32, 64]), STUDENT_FEATS, TEACHER_FEATS),
-    'ofd': (dict(type='OFDLoss', student_channels=[64, 128, 256],
-                 teacher_channels=[16, 32, 64]), STUDENT_PREACT, TEACHER_PREACT),
-    'reviewkd': (dict(type='ReviewKDLoss', **REVIEW_CHANNELS, loss_weight=5.0),
-                 STUDENT_FEATS, TEACHER_PREACT),
-    'erreviewkd': (dict(type='ERReviewKDLoss', **REVIEW_CHANNELS, loss_weight=5.0),
-                   STUDENT_FEATS, TEACHER_PREACT),
-    'mgd': (dict(type='MGDLoss', student_channels=256, teacher_channels=64,
-                 loss_weight=1.2e-3), {}, {}),
-    'srrl': (dict(type='SRRLLoss', student_channels=256, teacher_channels=64,
-                  sr_weight=5.0), {}, {}),
+    'fitnet': (dict(type='FitNetLoss', student_channels=128,
+                    teacher_channels=32), {}, {}),
+    'vid':
+    (dict(type='VIDLoss', student_channels=[64, 128, 256],
+          teacher_channels=[16, 32, 64]), STUDENT_FEATS, TEACHER_FEATS),
+    'ofd':
+    (dict(type='OFDLoss', student_channels=[64, 128, 256],
+          teacher_channels=[16, 32, 64]), STUDENT_PREACT, TEACHER_PREACT),
+    'reviewkd': (dict(type='ReviewKDLoss', **REVIEW_CHANNELS,
+                      loss_weight=5.0), STUDENT_FEATS, TEACHER_PREACT),
+    'erreviewkd': (dict(
+        type='EntropyReweightedLoss',
+        loss=dict(type='ReviewKDLoss', **REVIEW_CHANNELS,
+                  loss_weight=5.0)), STUDENT_FEATS, TEACHER_PREACT),
+    'mgd':
+    (dict(type='MGDLoss', student_channels=256, teacher_channels=64,
+          loss_weight=1.2e-3), {}, {}),
+    'srrl':
+    (dict(type='SRRLLoss', student_channels=256, teacher_channels=64,
+          sr_weight=5.0), {}, {}),
 }
 
 

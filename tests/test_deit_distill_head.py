@@ -16,24 +16,38 @@ NUM_CLASSES = 5
 def tiny(backbone, head, dims=16, heads=2):
     return dict(
         type='ImageClassifier',
-        backbone=dict(type=backbone,
-                      arch=dict(embed_dims=dims, num_layers=2, num_heads=heads,
-                                feedforward_channels=2 * dims),
-                      img_size=32, patch_size=8, out_type='cls_token'),
-        head=dict(type=head, num_classes=NUM_CLASSES, in_channels=dims,
-                  loss=dict(type='CrossEntropyLoss')))
+        backbone=dict(
+            type=backbone,
+            arch=dict(
+                embed_dims=dims,
+                num_layers=2,
+                num_heads=heads,
+                feedforward_channels=2 * dims),
+            img_size=32,
+            patch_size=8,
+            out_type='cls_token'),
+        head=dict(
+            type=head,
+            num_classes=NUM_CLASSES,
+            in_channels=dims,
+            loss=dict(type='CrossEntropyLoss')))
 
 
 def build(mode, **loss_kwargs):
     torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='ClassificationDistiller',
-        student=tiny('DistilledVisionTransformer', 'DeiTDistillHead'),
-        teacher=tiny('VisionTransformer', 'VisionTransformerClsHead', 24, 2),
-        distill_losses=dict(loss_deit=dict(type='DeiTDistillTokenLoss', mode=mode,
-                                           loss_weight=0.5, **loss_kwargs)),
-        student_loss_weight=0.5,
-        student_taps=dict(dist_logits='head.layers.head_dist')))
+    return MODELS.build(
+        dict(
+            type='ClassificationDistiller',
+            student=tiny('DistilledVisionTransformer', 'DeiTDistillHead'),
+            teacher=tiny('VisionTransformer', 'VisionTransformerClsHead', 24, 2),
+            distill_losses=dict(
+                loss_deit=dict(
+                    type='DeiTDistillTokenLoss',
+                    mode=mode,
+                    loss_weight=0.5,
+                    **loss_kwargs)),
+            student_loss_weight=0.5,
+            student_taps=dict(dist_logits='head.layers.head_dist')))
 
 
 def hand_logits(model, inputs):
@@ -85,23 +99,24 @@ def test_predict_averages_both_heads():
         scores = model(inputs, mode='tensor')
         predictions = model(inputs, [DataSample() for _ in range(3)], mode='predict')
     torch.testing.assert_close(scores, (cls_logits + dist_logits) / 2)
-    torch.testing.assert_close(torch.stack([p.pred_score for p in predictions]),
-                               F.softmax((cls_logits + dist_logits) / 2, 1))
+    torch.testing.assert_close(
+        torch.stack([p.pred_score for p in predictions]),
+        F.softmax((cls_logits + dist_logits) / 2, 1))
 
 
 def test_soft_mode_paper_normalisation():
     gen = torch.Generator().manual_seed(0)
     s, t = torch.randn(4, 7, generator=gen), torch.randn(4, 7, generator=gen)
     reference = DeiTDistillTokenLoss('soft', temperature=3.0, loss_weight=1.0)
-    paper = DeiTDistillTokenLoss('soft', temperature=3.0, loss_weight=1.0,
-                                 match_reference=False)
-    expected = F.kl_div(F.log_softmax(s / 3, 1), F.softmax(t / 3, 1),
-                        reduction='batchmean') * 9
+    paper = DeiTDistillTokenLoss(
+        'soft', temperature=3.0, loss_weight=1.0, match_reference=False)
+    expected = F.kl_div(
+        F.log_softmax(s / 3, 1), F.softmax(t / 3, 1), reduction='batchmean') * 9
     torch.testing.assert_close(paper(dist_logits_s=s, logits_t=t), expected)
     torch.testing.assert_close(reference(dist_logits_s=s, logits_t=t), expected / 7)
     hard = DeiTDistillTokenLoss('hard', loss_weight=1.0)
-    torch.testing.assert_close(hard(dist_logits_s=s, logits_t=t),
-                               F.cross_entropy(s, t.argmax(1)))
+    torch.testing.assert_close(
+        hard(dist_logits_s=s, logits_t=t), F.cross_entropy(s, t.argmax(1)))
     with pytest.raises(ValueError, match="'hard' or 'soft'"):
         DeiTDistillTokenLoss('medium')
 

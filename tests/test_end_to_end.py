@@ -1,4 +1,5 @@
-"""The user's commands, run as the user runs them: train, resume, test, dist_train, mim."""
+"""The user's commands, run as the user runs them: train, resume, test, dist_train,
+mim."""
 import json
 import os
 import re
@@ -19,8 +20,8 @@ def run(args, cwd=ROOT, timeout=300, env=None):
     """Run a command like a user would; fail with its output if it fails."""
     full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
     full_env['PATH'] = f'{Path(sys.executable).parent}:{full_env.get("PATH", "")}'
-    result = subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(
+        args, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f'{args} failed:\n{output[-6000:]}'
     return output
@@ -40,7 +41,11 @@ def load_runner_checkpoint(path):
 @pytest.mark.slow
 def test_train_resume_and_test_the_student(tmp_path):
     work_dir = tmp_path / 'work'
-    train = [sys.executable, 'tools/train.py', str(SYNTHETIC_KD), '--work-dir', str(work_dir)]
+    train = [
+        sys.executable, 'tools/train.py',
+        str(SYNTHETIC_KD), '--work-dir',
+        str(work_dir)
+    ]
     run(train + ['--cfg-options', 'train_cfg.max_epochs=1'])
     first = load_runner_checkpoint(work_dir / 'epoch_1.pth')
     assert first['meta']['iter'] == 4
@@ -53,8 +58,13 @@ def test_train_resume_and_test_the_student(tmp_path):
     assert second['meta']['iter'] == 8
 
     metrics_file = tmp_path / 'metrics.json'
-    log = run([sys.executable, 'tools/test.py', str(SYNTHETIC_KD), str(work_dir / 'epoch_2.pth'),
-               '--work-dir', str(tmp_path / 'test'), '--out', str(metrics_file)])
+    log = run([
+        sys.executable, 'tools/test.py',
+        str(SYNTHETIC_KD),
+        str(work_dir / 'epoch_2.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--out',
+        str(metrics_file)
+    ])
     metrics = json.loads(metrics_file.read_text())
     assert 0 <= metrics['accuracy/top1'] <= 100
     assert 'missing keys' not in log
@@ -63,8 +73,11 @@ def test_train_resume_and_test_the_student(tmp_path):
 @pytest.mark.slow
 def test_two_process_cpu_training_through_dist_train(tmp_path):
     work_dir = tmp_path / 'dist'
-    log = run(['bash', 'tools/dist_train.sh', str(SYNTHETIC_KD), '2', '--work-dir',
-               str(work_dir), '--cfg-options', 'train_cfg.max_epochs=1'],
+    log = run([
+        'bash', 'tools/dist_train.sh',
+        str(SYNTHETIC_KD), '2', '--work-dir',
+        str(work_dir), '--cfg-options', 'train_cfg.max_epochs=1'
+    ],
               env=dict(PORT=str(free_port()), OMP_NUM_THREADS='1'))
     assert 'Epoch(train) [1][2/2]' in log, 'two processes share 32 samples as 2 x 2 x 8'
     checkpoint = load_runner_checkpoint(work_dir / 'epoch_1.pth')
@@ -81,18 +94,24 @@ def test_pip_install_then_mim_test(tmp_path):
     scratch_site = next(venv.glob('lib/python*/site-packages'))
     (scratch_site / 'test_env.pth').write_text(f'{site}\n')
     python = venv / 'bin' / 'python'
-    run([python, '-m', 'pip', 'install', '--no-deps', '--no-build-isolation', '--quiet',
-         str(ROOT)], cwd=tmp_path)
+    run([
+        python, '-m', 'pip', 'install', '--no-deps', '--no-build-isolation', '--quiet',
+        str(ROOT)
+    ],
+        cwd=tmp_path)
 
-    from mmpretrain.registry import MODELS
     from mmengine.config import Config
+    from mmpretrain.registry import MODELS
     config = 'kd_resnet18w16_resnet18w1_1xb32_digits.py'
     cfg = Config.fromfile(ROOT / 'configs' / 'demo' / config)
     checkpoint = tmp_path / 'distilled.pth'
     torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, checkpoint)
 
-    log = run([python, '-m', 'mim', 'test', 'kd_plugin', config, '--checkpoint',
-               str(checkpoint)], cwd=tmp_path)
+    log = run([
+        python, '-m', 'mim', 'test', 'kd_plugin', config, '--checkpoint',
+        str(checkpoint)
+    ],
+              cwd=tmp_path)
     installed = run([python, '-c', 'import kd_plugin; print(kd_plugin.__file__)'],
                     cwd=tmp_path)
     assert str(scratch_site) in installed, 'mim must run the installed package'
@@ -100,10 +119,16 @@ def test_pip_install_then_mim_test(tmp_path):
 
 
 def test_dist_train_refuses_more_processes_than_the_machine_has(tmp_path):
-    result = subprocess.run(['bash', 'tools/dist_train.sh', str(SYNTHETIC_KD), '512'],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env=dict(os.environ, PATH=f'{Path(sys.executable).parent}:'
-                                     f'{os.environ.get("PATH", "")}'))
+    result = subprocess.run(['bash', 'tools/dist_train.sh',
+                             str(SYNTHETIC_KD), '512'],
+                            cwd=ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=120,
+                            env=dict(
+                                os.environ,
+                                PATH=f'{Path(sys.executable).parent}:'
+                                f'{os.environ.get("PATH", "")}'))
     assert result.returncode != 0
     assert '512 processes per node asked' in result.stderr
 
@@ -141,17 +166,26 @@ class DieOnRankHook(Hook):
 def test_a_dying_process_ends_the_distributed_job(tmp_path):
     (tmp_path / 'dying_hook.py').write_text(DYING_HOOK)
     config = tmp_path / 'dying.py'
-    config.write_text(
-        f"_base_ = ['{SYNTHETIC_KD}']\n"
-        "custom_imports = dict(imports=['kd_plugin', 'dying_hook'], "
-        "allow_failed_imports=False)\n"
-        "custom_hooks = [dict(type='DieOnRankHook')]\n"
-        "train_cfg = dict(max_epochs=50)\n")
-    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1',
-               PYTHONPATH=f'{tmp_path}:{os.environ.get("PYTHONPATH", "")}',
-               PATH=f'{Path(sys.executable).parent}:{os.environ.get("PATH", "")}')
-    result = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',
-                             str(tmp_path / 'work')], cwd=ROOT, env=env, text=True,
-                            capture_output=True, timeout=240)
+    config.write_text(f"_base_ = ['{SYNTHETIC_KD}']\n"
+                      "custom_imports = dict(imports=['kd_plugin', 'dying_hook'], "
+                      "allow_failed_imports=False)\n"
+                      "custom_hooks = [dict(type='DieOnRankHook')]\n"
+                      "train_cfg = dict(max_epochs=50)\n")
+    env = dict(
+        os.environ,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=f'{tmp_path}:{os.environ.get("PYTHONPATH", "")}',
+        PATH=f'{Path(sys.executable).parent}:{os.environ.get("PATH", "")}')
+    result = subprocess.run([
+        'bash', 'tools/dist_train.sh',
+        str(config), '2', '--work-dir',
+        str(tmp_path / 'work')
+    ],
+                            cwd=ROOT,
+                            env=env,
+                            text=True,
+                            capture_output=True,
+                            timeout=240)
     assert result.returncode != 0, 'the job must fail, not hang or succeed'
     assert 'exitcode  : 3' in result.stderr + result.stdout

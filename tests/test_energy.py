@@ -72,8 +72,10 @@ def _rows(count=10, classes=5, seed=0):
 
 
 def _runner(model, rows, work_dir, batch_size=4):
-    return SimpleNamespace(model=model, work_dir=str(work_dir),
-                           train_loop=SimpleNamespace(dataloader=FakeLoader(rows, batch_size)))
+    return SimpleNamespace(
+        model=model,
+        work_dir=str(work_dir),
+        train_loop=SimpleNamespace(dataloader=FakeLoader(rows, batch_size)))
 
 
 def _energy_kd(**kwargs):
@@ -102,8 +104,8 @@ def test_tiny_training_set_uses_its_partial_batch(tmp_path):
     rows = _rows(3)
     loss = _energy_kd()
     model = FakeDistiller(loss_energy=loss)
-    EnergyThresholdHook(low_rate=0.0, high_rate=0.0).before_train(
-        _runner(model, rows, tmp_path))
+    EnergyThresholdHook(
+        low_rate=0.0, high_rate=0.0).before_train(_runner(model, rows, tmp_path))
     energies = sorted(hand_energy(row) for row in rows)
     assert loss.low_energy_threshold.item() == pytest.approx(energies[0], rel=1e-6)
     assert loss.high_energy_threshold.item() == pytest.approx(energies[-1], rel=1e-6)
@@ -125,8 +127,9 @@ def test_cache_is_reused(tmp_path):
     EnergyThresholdHook().before_train(_runner(second, rows, tmp_path))
     assert second.teacher.calls == 0
     for name in ('low_energy_threshold', 'high_energy_threshold'):
-        torch.testing.assert_close(getattr(second.distill_losses.loss_energy, name),
-                                   getattr(first.distill_losses.loss_energy, name))
+        torch.testing.assert_close(
+            getattr(second.distill_losses.loss_energy, name),
+            getattr(first.distill_losses.loss_energy, name))
 
     # Other rates or a rewritten checkpoint are other keys: a new pass.
     third = FakeDistiller(str(ckpt), loss_energy=_energy_kd())
@@ -141,15 +144,15 @@ def test_cache_is_reused(tmp_path):
 
 def test_resumed_run_skips_the_pass(tmp_path):
     rows = _rows(8)
-    trained = FakeDistiller(loss_energy=_energy_kd(),
-                            loss_aug=MODELS.build(dict(type='HighEnergyMix')))
+    trained = FakeDistiller(
+        loss_energy=_energy_kd(), loss_aug=MODELS.build(dict(type='HighEnergyMix')))
     EnergyThresholdHook().before_train(_runner(trained, rows, tmp_path))
     state = trained.state_dict()
     assert 'distill_losses.loss_energy.low_energy_threshold' in state
     assert 'distill_losses.loss_aug.high_energy_threshold' in state
 
-    resumed = FakeDistiller(loss_energy=_energy_kd(),
-                            loss_aug=MODELS.build(dict(type='HighEnergyMix')))
+    resumed = FakeDistiller(
+        loss_energy=_energy_kd(), loss_aug=MODELS.build(dict(type='HighEnergyMix')))
     assert not resumed.distill_losses.loss_energy.energy_thresholds_set
     resumed.load_state_dict(state)
     assert resumed.distill_losses.loss_energy.energy_thresholds_set
@@ -176,12 +179,13 @@ def _logits_with_energies():
     generator = torch.Generator().manual_seed(1)
     logits_t = torch.randn(6, 7, generator=generator, dtype=torch.float64) * 3
     logits_s = torch.randn(6, 7, generator=generator, dtype=torch.float64) * 3
-    target = torch.randint(7, (6, ), generator=generator)
+    target = torch.randint(
+        7, (6, ), generator=generator)
     energy = torch.tensor([hand_energy(row) for row in logits_t.tolist()],
                           dtype=torch.float64)
     ordered = energy.sort().values
-    low = float((ordered[1] + ordered[2]) / 2)    # 2 samples below
-    high = float((ordered[3] + ordered[4]) / 2)   # 2 samples above
+    low = float((ordered[1] + ordered[2]) / 2)  # 2 samples below
+    high = float((ordered[3] + ordered[4]) / 2)  # 2 samples above
     return logits_s, logits_t, target, energy, low, high
 
 
@@ -198,15 +202,16 @@ def test_energy_kd_per_sample_temperature(match_reference):
     logits_s, logits_t, _, energy, low, high = _logits_with_energies()
     loss = _energy_kd(match_reference=match_reference, loss_weight=0.9)
     loss.set_energy_thresholds(low, high)
-    if match_reference:   # the code: confident (low-energy) samples get T = 2
+    if match_reference:  # the code: confident (low-energy) samples get T = 2
         hand_t = [2.0 if e < low else 6.0 if e > high else 4.0 for e in energy.tolist()]
-    else:                 # the paper: low-energy samples get the higher T = 6
+    else:  # the paper: low-energy samples get the higher T = 6
         hand_t = [6.0 if e < low else 2.0 if e > high else 4.0 for e in energy.tolist()]
     assert sorted(hand_t) == [2.0, 2.0, 4.0, 4.0, 6.0, 6.0]
     temperatures = loss.sample_temperatures(logits_t)
     torch.testing.assert_close(temperatures, torch.tensor(hand_t, dtype=torch.float64))
     value = loss(logits_s=logits_s, logits_t=logits_t)
-    torch.testing.assert_close(value, 0.9 * _per_sample_kd(logits_s, logits_t, hand_t).mean())
+    torch.testing.assert_close(value,
+                               0.9 * _per_sample_kd(logits_s, logits_t, hand_t).mean())
     # A hand-written KL for one sample.
     i, t = 0, hand_t[0]
     p_t = F.softmax(logits_t[i] / t, 0)
@@ -221,7 +226,8 @@ def test_match_reference_swaps_the_mapping():
     code, paper = _energy_kd(), _energy_kd(match_reference=False)
     for loss in (code, paper):
         loss.set_energy_thresholds(low, high)
-    t_code, t_paper = code.sample_temperatures(logits_t), paper.sample_temperatures(logits_t)
+    t_code, t_paper = code.sample_temperatures(logits_t), paper.sample_temperatures(
+        logits_t)
     torch.testing.assert_close(t_paper, 8.0 - t_code)  # 2 <-> 6, 4 stays
 
 
@@ -230,8 +236,8 @@ def test_crossed_thresholds_add_the_temperatures():
     _, logits_t, _, energy, _, _ = _logits_with_energies()
     loss = _energy_kd()
     loss.set_energy_thresholds(float('inf'), float('-inf'))
-    torch.testing.assert_close(loss.sample_temperatures(logits_t),
-                               torch.full_like(energy, 8.0))
+    torch.testing.assert_close(
+        loss.sample_temperatures(logits_t), torch.full_like(energy, 8.0))
 
 
 def test_energy_kd_with_equal_temperatures_is_kd():
@@ -239,8 +245,9 @@ def test_energy_kd_with_equal_temperatures_is_kd():
     loss = _energy_kd(low_temperature=3.0, mid_temperature=3.0, high_temperature=3.0)
     loss.set_energy_thresholds(low, high)
     kd = MODELS.build(dict(type='KDLoss', temperature=3.0))
-    torch.testing.assert_close(loss(logits_s=logits_s, logits_t=logits_t),
-                               kd(logits_s=logits_s, logits_t=logits_t))
+    torch.testing.assert_close(
+        loss(logits_s=logits_s, logits_t=logits_t),
+        kd(logits_s=logits_s, logits_t=logits_t))
 
 
 @pytest.mark.parametrize('epoch', [0, 7, 30])
@@ -256,15 +263,18 @@ def test_energy_dkd_with_equal_temperatures_is_dkd(epoch):
 @pytest.mark.parametrize('match_reference', [True, False])
 def test_energy_dkd_is_dkd_at_each_sample_temperature(match_reference):
     logits_s, logits_t, target, _, low, high = _logits_with_energies()
-    loss = MODELS.build(dict(type='EnergyDKDLoss', match_reference=match_reference,
-                             reduction='none'))
+    loss = MODELS.build(
+        dict(type='EnergyDKDLoss', match_reference=match_reference, reduction='none'))
     loss.set_energy_thresholds(low, high)
     temperatures = loss.sample_temperatures(logits_t).tolist()
     per_sample = loss(logits_s=logits_s, logits_t=logits_t, target=target, epoch=40)
     for i, temperature in enumerate(temperatures):
         dkd = MODELS.build(dict(type='DKDLoss', temperature=temperature))
-        expected = dkd(logits_s=logits_s[i:i + 1], logits_t=logits_t[i:i + 1],
-                       target=target[i:i + 1], epoch=40)
+        expected = dkd(
+            logits_s=logits_s[i:i + 1],
+            logits_t=logits_t[i:i + 1],
+            target=target[i:i + 1],
+            epoch=40)
         torch.testing.assert_close(per_sample[i], expected)
     warm = MODELS.build(dict(type='EnergyDKDLoss', match_reference=match_reference))
     warm.set_energy_thresholds(low, high)
@@ -273,8 +283,11 @@ def test_energy_dkd_is_dkd_at_each_sample_temperature(match_reference):
         per_sample.mean() / 20)
 
 
-@pytest.mark.parametrize('cfg', [
-    dict(type='EnergyKDLoss'), dict(type='EnergyDKDLoss'), dict(type='HighEnergyMix')])
+@pytest.mark.parametrize(
+    'cfg',
+    [dict(type='EnergyKDLoss'),
+     dict(type='EnergyDKDLoss'),
+     dict(type='HighEnergyMix')])
 def test_unset_thresholds_error(cfg):
     module = MODELS.build(cfg)
     logits = torch.randn(4, 5)
@@ -283,7 +296,8 @@ def test_unset_thresholds_error(cfg):
         args.update(target=torch.zeros(4, dtype=torch.long), epoch=0)
     if cfg['type'] == 'HighEnergyMix':
         args = dict(inputs=torch.randn(4, 3, 8, 8), logits_t=logits)
-    with pytest.raises(RuntimeError, match=r"custom_hooks=\[dict\(type='EnergyThresholdHook'\)\]"):
+    with pytest.raises(
+            RuntimeError, match=r"custom_hooks=\[dict\(type='EnergyThresholdHook'\)\]"):
         module(**args)
 
 
@@ -314,8 +328,9 @@ def test_high_energy_mix_cutmix_equals_hand_built_batch():
     expected = batch.clone()
     for r in range(rows):
         for c in range(cols):
-            inside = (max(centre_r - cut_r // 2, 0) <= r < min(centre_r + cut_r // 2, rows)
-                      and max(centre_c - cut_c // 2, 0) <= c < min(centre_c + cut_c // 2, cols))
+            inside = (
+                max(centre_r - cut_r // 2, 0) <= r < min(centre_r + cut_r // 2, rows)
+                and max(centre_c - cut_c // 2, 0) <= c < min(centre_c + cut_c // 2, cols))
             if inside:
                 for n in range(5):
                     expected[n, :, r, c] = batch[perm[n], :, r, c]
@@ -328,7 +343,8 @@ def test_high_energy_mix_mixup_equals_hand_built_batch():
     mix.set_energy_thresholds(float('-inf'), hand_energy([15.0, 0, 0, 0, 0]))
     mix.generator = torch.Generator().manual_seed(5)
     out = mix(inputs=inputs, logits_t=logits_t)
-    batch = torch.stack([inputs[0], inputs[1], inputs[1], inputs[2], inputs[4], inputs[5]])
+    batch = torch.stack(
+        [inputs[0], inputs[1], inputs[1], inputs[2], inputs[4], inputs[5]])
     replay = torch.Generator().manual_seed(5)
     lam = sample_beta(0.2, 0.2, replay)
     perm = torch.randperm(6, generator=replay)
@@ -342,22 +358,14 @@ def test_high_energy_mix_keeps_first_two_when_nothing_is_selected():
     assert mix(inputs=inputs, logits_t=logits_t).shape == (2, 3, 8, 10)
 
 
-@pytest.mark.parametrize('a, mean, var', [(1.0, 0.5, 1 / 12), (0.2, 0.5, 0.04 / (0.16 * 1.4))])
+@pytest.mark.parametrize('a, mean, var', [(1.0, 0.5, 1 / 12),
+                                          (0.2, 0.5, 0.04 / (0.16 * 1.4))])
 def test_sample_beta_moments(a, mean, var):
     generator = torch.Generator().manual_seed(0)
     draws = torch.tensor([sample_beta(a, a, generator) for _ in range(4000)])
     assert draws.min() >= 0 and draws.max() <= 1
     assert abs(draws.mean() - mean) < 0.02
     assert abs(draws.var() - var) < 0.02
-
-
-def test_aux_view_kd_loss_is_kd_on_the_aux_batch():
-    generator = torch.Generator().manual_seed(2)
-    logits_s, logits_t = torch.randn(2, 5, 7, generator=generator, dtype=torch.float64)
-    aux = MODELS.build(dict(type='AuxViewKDLoss', temperature=4.0, loss_weight=0.9))
-    kd = MODELS.build(dict(type='KDLoss', temperature=4.0, loss_weight=0.9))
-    torch.testing.assert_close(aux(logits_s_aux=logits_s, logits_t_aux=logits_t),
-                               kd(logits_s=logits_s, logits_t=logits_t))
 
 
 def test_runner_resume_keeps_thresholds_and_skips_the_pass(tmp_path, monkeypatch):
@@ -369,10 +377,11 @@ def test_runner_resume_keeps_thresholds_and_skips_the_pass(tmp_path, monkeypatch
 
     from kd_plugin.apis.smoke import smoke_config
 
-    config = (Path(__file__).resolve().parent.parent / 'configs' / 'energykd' /
-              'energykd_resnet32x4_resnet8x4_1xb64_cifar100.py')
-    cfg = smoke_config(Config.fromfile(str(config)), iters=2, batch_size=2,
-                       work_dir=str(tmp_path))
+    config = (
+        Path(__file__).resolve().parent.parent / 'configs' / 'energykd' /
+        'energykd_resnet32x4_resnet8x4_1xb64_cifar100.py')
+    cfg = smoke_config(
+        Config.fromfile(str(config)), iters=2, batch_size=2, work_dir=str(tmp_path))
     runner = Runner.from_cfg(cfg)
     runner.train()
     loss = runner.model.distill_losses.loss_energykd
@@ -392,13 +401,14 @@ def test_runner_resume_keeps_thresholds_and_skips_the_pass(tmp_path, monkeypatch
     assert resumed.epoch == 2
     resumed_loss = resumed.model.distill_losses.loss_energykd
     torch.testing.assert_close(
-        (resumed_loss.low_energy_threshold, resumed_loss.high_energy_threshold), thresholds)
+        (resumed_loss.low_energy_threshold, resumed_loss.high_energy_threshold),
+        thresholds)
 
 
 def _gather_worker(rank, world_size, port, results):
     import torch.distributed as dist
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-                            world_size=world_size)
+    dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world_size)
     try:
         from kd_plugin.engine.energy import gather_energies
         local = torch.arange(3 + rank, dtype=torch.float32) + 10 * rank  # 3 and 4 values
@@ -416,8 +426,8 @@ def test_ranks_gather_energies_and_agree():
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
     results = mp.Manager().dict()
-    mp.start_processes(_gather_worker, args=(2, port, results), nprocs=2, join=True,
-                       start_method='fork')
+    mp.start_processes(
+        _gather_worker, args=(2, port, results), nprocs=2, join=True, start_method='fork')
     everything = [0.0, 1.0, 2.0, 10.0, 11.0, 12.0, 13.0]
     for rank in range(2):
         low, high, gathered = results[rank]

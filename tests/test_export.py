@@ -1,5 +1,6 @@
 """Deploying the student (tools/export_student.py), starting a student from a plain
-checkpoint (`student_ckpt`) and evaluating the teacher during training (TeacherEvalHook)."""
+checkpoint (`student_ckpt`) and evaluating the teacher during training
+(TeacherEvalHook)."""
 import importlib.util
 import os
 import subprocess
@@ -13,9 +14,9 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS, MODELS
 
+from kd_plugin.apis.export import ExportError, export_student
 from kd_plugin.engine import TeacherEvalHook
 from kd_plugin.utils import UnsafeCheckpointError, load_model_weights
-from kd_plugin.apis.export import ExportError, export_student
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHETIC_KD = ROOT / 'tests' / 'data' / 'configs' / 'kd_synthetic.py'
@@ -30,7 +31,9 @@ class RecordStudentAtTrainStartHook(Hook):
     def before_train(self, runner) -> None:
         student = runner.model.student
         RecordStudentAtTrainStartHook.weights = {
-            k: v.clone() for k, v in student.state_dict().items()}
+            k: v.clone()
+            for k, v in student.state_dict().items()
+        }
 
 
 def plain_data(value) -> bool:
@@ -65,12 +68,19 @@ def trained(tmp_path_factory):
     cfg.train_cfg.max_epochs = 1
     cfg.work_dir = str(tmp / 'work')
     cfg.experiment_name = 'test_export_kd_synthetic'
-    cfg.custom_hooks = [dict(type='TeacherEvalHook'),
-                        dict(type='RecordStudentAtTrainStartHook')]
+    cfg.custom_hooks = [
+        dict(type='TeacherEvalHook'),
+        dict(type='RecordStudentAtTrainStartHook')
+    ]
     runner = Runner.from_cfg(cfg)
     runner.train()
-    return dict(tmp=tmp, cfg=cfg, runner=runner, ckpt=tmp / 'work' / 'epoch_1.pth',
-                teacher_state=teacher_state, student_state=student_state)
+    return dict(
+        tmp=tmp,
+        cfg=cfg,
+        runner=runner,
+        ckpt=tmp / 'work' / 'epoch_1.pth',
+        teacher_state=teacher_state,
+        student_state=student_state)
 
 
 # ------------------------------------------------------------------- export_student
@@ -84,8 +94,9 @@ def test_export_loads_strictly_into_the_stock_student_and_predicts_the_same(trai
     assert plain_data(exported['meta'])
     assert exported['meta']['epoch'] == 1 and exported['meta']['iter'] == 4
     assert exported['meta']['dataset_meta']['classes'][0] == 'class_0'
-    assert not any(k.startswith(('student.', 'teacher.', 'distill_losses.'))
-                   for k in exported['state_dict'])
+    assert not any(
+        k.startswith(('student.', 'teacher.', 'distill_losses.'))
+        for k in exported['state_dict'])
 
     student = MODELS.build(trained['cfg'].model.student)
     student.load_state_dict(exported['state_dict'], strict=True)
@@ -94,24 +105,31 @@ def test_export_loads_strictly_into_the_stock_student_and_predicts_the_same(trai
     trained_student.eval()
     batch = torch.randn(3, 3, 16, 16)
     with torch.no_grad():
-        assert torch.equal(student(batch, mode='tensor'), trained_student(batch, mode='tensor'))
+        assert torch.equal(
+            student(batch, mode='tensor'), trained_student(batch, mode='tensor'))
 
 
 def test_export_cli_verifies_against_the_config(trained):
     out = trained['tmp'] / 'cli_student.pth'
-    result = subprocess.run(
-        [sys.executable, 'tools/export_student.py', str(trained['ckpt']), str(out),
-         '--config', str(SYNTHETIC_KD)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    result = subprocess.run([
+        sys.executable, 'tools/export_student.py',
+        str(trained['ckpt']),
+        str(out), '--config',
+        str(SYNTHETIC_KD)
+    ],
+                            cwd=ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=120,
+                            env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'verified against' in result.stdout
     assert out.is_file()
 
 
 def test_export_drops_everything_but_the_student_of_a_timm_distiller(tmp_path):
-    timm_student = dict(type='TimmClassifier', model_name='resnet18', num_classes=10,
-                        pretrained=False)
+    timm_student = dict(
+        type='TimmClassifier', model_name='resnet18', num_classes=10, pretrained=False)
     config = tmp_path / 'kd_timm.py'
     config.write_text(
         f'model = dict(type="ClassificationDistiller", student={timm_student!r}, '
@@ -123,9 +141,21 @@ def test_export_drops_everything_but_the_student_of_a_timm_distiller(tmp_path):
     assert any(k.startswith('teacher.') for k in state)
     # What other distillers add: connectors / loss parameters, memory banks, aux buffers.
     ckpt = tmp_path / 'epoch_1.pth'
-    torch.save({'meta': {'epoch': 1, 'iter': 10, 'cfg': 'model = ...'},
-                'state_dict': state,
-                'optimizer': {'state': {}, 'param_groups': [{'lr': 0.1}]}}, ckpt)
+    torch.save(
+        {
+            'meta': {
+                'epoch': 1,
+                'iter': 10,
+                'cfg': 'model = ...'
+            },
+            'state_dict': state,
+            'optimizer': {
+                'state': {},
+                'param_groups': [{
+                    'lr': 0.1
+                }]
+            }
+        }, ckpt)
     out = tmp_path / 'student.pth'
     export_student(str(ckpt), str(out), config=str(config), input_size=64)
 
@@ -151,7 +181,8 @@ def test_export_drops_everything_but_the_student_of_a_timm_distiller(tmp_path):
 def test_a_plain_checkpoint_is_not_a_distiller_checkpoint(tmp_path):
     cfg = Config.fromfile(SYNTHETIC_KD)
     save_classifier(cfg.model.student, tmp_path / 'plain.pth', seed=0)
-    with pytest.raises(ExportError, match=r'no "student\." keys.*backbone\. \(\d+ keys\)'):
+    with pytest.raises(
+            ExportError, match=r'no "student\." keys.*backbone\. \(\d+ keys\)'):
         export_student(str(tmp_path / 'plain.pth'), str(tmp_path / 'out.pth'))
     assert not (tmp_path / 'out.pth').exists()
 
@@ -168,7 +199,8 @@ def test_config_and_checkpoint_mismatch_names_the_keys(trained, tmp_path):
                       'model = dict(student=dict(backbone=dict(stem_channels=8, '
                       'base_channels=8), head=dict(in_channels=64)))\n')
     with pytest.raises(ExportError, match=r'shape mismatches \[student\.'):
-        export_student(str(trained['ckpt']), str(tmp_path / 'out.pth'), config=str(config))
+        export_student(
+            str(trained['ckpt']), str(tmp_path / 'out.pth'), config=str(config))
 
 
 def test_an_unsafe_checkpoint_is_refused(tmp_path):
@@ -229,13 +261,16 @@ def test_teacher_eval_hook_logs_the_teacher_accuracy(trained):
     assert logged == pytest.approx(expected, abs=1e-4)
     student = runner.message_hub.get_scalar('val/accuracy/top1').current()
     log_text = ''.join(p.read_text() for p in Path(runner.log_dir).glob('*.log'))
-    val_lines = [line for line in log_text.splitlines() if 'Epoch(val) [1]' in line
-                 and 'accuracy/top1' in line]
+    val_lines = [
+        line for line in log_text.splitlines()
+        if 'Epoch(val) [1]' in line and 'accuracy/top1' in line
+    ]
     assert val_lines and 'teacher/accuracy/top1' in val_lines[-1], val_lines
     assert student is not None
 
 
 def test_teacher_eval_hook_interval():
+
     class Distiller:
         teacher_norm_train = False
 

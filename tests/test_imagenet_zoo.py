@@ -1,4 +1,5 @@
-"""ImageNet models: torchvision ResNets and the mdistiller / ReviewKD MobileNetV1, converted.
+"""ImageNet models: torchvision ResNets and the mdistiller / ReviewKD MobileNetV1,
+converted.
 
 No weights are downloaded: the torchvision models are built with ``weights=None`` and
 random (seeded) parameters and BN statistics, the MobileNetV1 source model is built here
@@ -23,10 +24,12 @@ from torch import Tensor, nn
 
 from kd_plugin.models.backbones import MobileNetV1
 from kd_plugin.models.backbones.cifar_checkpoint import CheckpointLayoutError
-from kd_plugin.models.backbones.torchvision_checkpoint import (IMAGENET_ARCHS,
-                                                               convert_checkpoint,
-                                                               convert_state_dict,
-                                                               imagenet_config_file)
+from kd_plugin.models.backbones.torchvision_checkpoint import (
+    IMAGENET_ARCHS,
+    convert_checkpoint,
+    convert_state_dict,
+    imagenet_config_file,
+)
 from kd_plugin.models.distillers.classification_distiller import default_tap
 from kd_plugin.models.distillers.taps import ModelTaps
 
@@ -92,14 +95,18 @@ class SourceMobileNetV1(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        layers = [nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32),
-                                nn.ReLU())]
+        layers = [
+            nn.Sequential(
+                nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU())
+        ]
         inp = 32
         for oup, stride in zip(self.channels, self.strides):
-            layers.append(nn.Sequential(
-                nn.Conv2d(inp, inp, 3, stride, 1, groups=inp, bias=False),
-                nn.BatchNorm2d(inp), nn.ReLU(),
-                nn.Conv2d(inp, oup, 1, 1, 0, bias=False), nn.BatchNorm2d(oup), nn.ReLU()))
+            layers.append(
+                nn.Sequential(
+                    nn.Conv2d(inp, inp, 3, stride, 1, groups=inp, bias=False),
+                    nn.BatchNorm2d(inp), nn.ReLU(),
+                    nn.Conv2d(inp, oup, 1, 1, 0, bias=False), nn.BatchNorm2d(oup),
+                    nn.ReLU()))
             inp = oup
         layers.append(nn.AvgPool2d(7))
         self.model = nn.Sequential(*layers)
@@ -114,15 +121,18 @@ class SourceMobileNetV1(nn.Module):
             preact.append(x)
             start = end + 1
         pooled = self.model[14](F.relu(x)).flatten(1)
-        return dict(logits=self.fc(pooled), pooled=pooled, preact_feats=preact,
-                    feats=[F.relu(f) for f in preact])
+        return dict(
+            logits=self.fc(pooled),
+            pooled=pooled,
+            preact_feats=preact,
+            feats=[F.relu(f) for f in preact])
 
 
 def record(model: nn.Module, inputs: Tensor) -> Dict[str, object]:
     """Logits plus the default distillation taps, as the distiller records them."""
     names = ('feats', 'preact_feats', 'pooled')
-    taps = ModelTaps(model, {name: default_tap(model, name, 'student') for name in names},
-                     'student')
+    taps = ModelTaps(model, {name: default_tap(model, name, 'student')
+                             for name in names}, 'student')
     with torch.no_grad(), taps.recording():
         logits = model(inputs, mode='tensor')
     return dict(taps.collect(), logits=logits)
@@ -134,7 +144,10 @@ def test_torchvision_resnet_converts_exactly(arch, tmp_path):
     state_dict = source.state_dict()
     if arch == 'resnet34':
         # Like torchvision's original weight files (PyTorch < 0.4.1): no BN counters.
-        state_dict = {k: v for k, v in state_dict.items() if 'num_batches_tracked' not in k}
+        state_dict = {
+            k: v
+            for k, v in state_dict.items() if 'num_batches_tracked' not in k
+        }
     torch.save(state_dict, tmp_path / 'source.pth')
     convert_checkpoint(tmp_path / 'source.pth', tmp_path / 'converted.pth', arch)
 
@@ -160,22 +173,32 @@ def test_mobilenet_v1_matches_source_layout(container, tmp_path):
     state_dict = source.state_dict()
     saved = {
         'raw': state_dict,
-        'mdistiller': {'model': state_dict},
+        'mdistiller': {
+            'model': state_dict
+        },
         # pytorch/examples' ImageNet script (ReviewKD's ImageNet trainer follows it).
-        'data_parallel': {'epoch': 100, 'arch': 'mobilenet',
-                          'state_dict': {f'module.{k}': v for k, v in state_dict.items()}},
+        'data_parallel': {
+            'epoch': 100,
+            'arch': 'mobilenet',
+            'state_dict': {
+                f'module.{k}': v
+                for k, v in state_dict.items()
+            }
+        },
     }[container]
     torch.save(saved, tmp_path / 'source.pth')
-    convert_checkpoint(tmp_path / 'source.pth', tmp_path / 'converted.pth', 'mobilenet_v1')
+    convert_checkpoint(tmp_path / 'source.pth', tmp_path / 'converted.pth',
+                       'mobilenet_v1')
 
     model = build('mobilenet_v1')
     assert num_params(model) == num_params(source)
-    model.load_state_dict(torch.load(tmp_path / 'converted.pth', weights_only=True)['state_dict'],
-                          strict=True)
+    model.load_state_dict(
+        torch.load(tmp_path / 'converted.pth', weights_only=True)['state_dict'],
+        strict=True)
     # float64: the fixed 7x7 average pool and the global one differ only by rounding.
     model.double().eval()
-    inputs = torch.randn(2, 3, 224, 224, dtype=torch.float64,
-                         generator=torch.Generator().manual_seed(3))
+    inputs = torch.randn(
+        2, 3, 224, 224, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
     with torch.no_grad():
         expected = source.double()(inputs)
     ours = record(model, inputs)
@@ -184,13 +207,14 @@ def test_mobilenet_v1_matches_source_layout(container, tmp_path):
     for key in ('feats', 'preact_feats'):
         assert len(ours[key]) == len(expected[key]) == 4
         for index, (value, reference) in enumerate(zip(ours[key], expected[key])):
-            torch.testing.assert_close(value, reference, rtol=0, atol=1e-10,
-                                       msg=f'{key}[{index}]')
+            torch.testing.assert_close(
+                value, reference, rtol=0, atol=1e-10, msg=f'{key}[{index}]')
 
 
 def test_mobilenet_v1_shapes_and_size():
     model = build('mobilenet_v1').eval()
-    # MobileNets paper (arXiv:1704.04861), Table 8: 1.0 MobileNet-224 has 4.2 M parameters.
+    # MobileNets paper (arXiv:1704.04861), Table 8: 1.0 MobileNet-224 has 4.2 M
+    # parameters.
     assert round(num_params(model) / 1e6, 1) == 4.2
     assert num_params(model) == num_params(SourceMobileNetV1())
     values = record(model, torch.randn(1, 3, 224, 224))
@@ -233,7 +257,8 @@ def test_wrong_arch_names_keys_and_fitting_archs():
     with pytest.raises(CheckpointLayoutError) as error:
         convert_state_dict(resnet18, 'resnet34')
     message = str(error.value)
-    assert "does not fit arch 'resnet34' (configs/_base_/models/imagenet/resnet34.py)" in message
+    assert ("does not fit arch 'resnet34' (configs/_base_/models/imagenet/resnet34.py)"
+            in message)
     assert 'names the model expects are missing: layer1.2.bn1.bias' in message
     assert message.endswith('archs that fit this checkpoint: resnet18')
 
@@ -244,7 +269,8 @@ def test_wrong_arch_names_keys_and_fitting_archs():
     assert 'names the model expects are missing: model.0.0.weight' in message
     assert 'shape mismatches: fc.weight (1000, 512) (model: (1000, 1024))' in message
 
-    with pytest.raises(CheckpointLayoutError, match='fit this checkpoint: none of resnet18, '):
+    with pytest.raises(
+            CheckpointLayoutError, match='fit this checkpoint: none of resnet18, '):
         convert_state_dict({'fc.weight': torch.zeros(3, 3)}, 'resnet18')
     with pytest.raises(CheckpointLayoutError, match='already converted'):
         convert_state_dict(tensors(build('resnet18')), 'resnet18')
@@ -257,22 +283,32 @@ def test_cli(tmp_path, monkeypatch, capsys):
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, 'argv', [
-        CONVERTER.name, 'resnet18.pth', 'out/resnet18_in1k.pth', '--arch', 'resnet18'])
+    monkeypatch.setattr(
+        sys, 'argv',
+        [CONVERTER.name, 'resnet18.pth', 'out/resnet18_in1k.pth', '--arch', 'resnet18'])
     tool.main()
     converted = torch.load(tmp_path / 'out' / 'resnet18_in1k.pth', weights_only=True)
-    assert (f'resnet18.pth -> out/resnet18_in1k.pth: {len(converted["state_dict"])} entries'
-            in capsys.readouterr().out)
+    assert (
+        f'resnet18.pth -> out/resnet18_in1k.pth: {len(converted["state_dict"])} entries'
+        in capsys.readouterr().out)
     build('resnet18').load_state_dict(converted['state_dict'], strict=True)
-    torch.testing.assert_close(converted['state_dict']['head.fc.weight'], source['fc.weight'],
-                               rtol=0, atol=0)
+    torch.testing.assert_close(
+        converted['state_dict']['head.fc.weight'], source['fc.weight'], rtol=0, atol=0)
 
     # A wrong arch, in a separate process: exit status 1 and a message, no traceback.
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        filter(None, [str(REPO), os.environ.get('PYTHONPATH')])), OMP_NUM_THREADS='1')
-    result = subprocess.run(
-        [sys.executable, str(CONVERTER), 'resnet18.pth', 'wrong.pth', '--arch', 'resnet50'],
-        cwd=tmp_path, env=env, capture_output=True, text=True)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(REPO), os.environ.get('PYTHONPATH')])),
+        OMP_NUM_THREADS='1')
+    result = subprocess.run([
+        sys.executable,
+        str(CONVERTER), 'resnet18.pth', 'wrong.pth', '--arch', 'resnet50'
+    ],
+                            cwd=tmp_path,
+                            env=env,
+                            capture_output=True,
+                            text=True)
     assert result.returncode == 1
     assert "error: the checkpoint does not fit arch 'resnet50'" in result.stderr
     assert result.stderr.rstrip().endswith('archs that fit this checkpoint: resnet18')
@@ -282,6 +318,7 @@ def test_cli(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize('depth', [18, 50])
 def test_tap_resnet_equals_mmpretrain_resnet_and_exposes_preactivations(depth):
     from mmpretrain.registry import MODELS
+
     from kd_plugin.models.distillers import ModelTaps
     torch.manual_seed(depth)
     reference = MODELS.build(dict(type='ResNet', depth=depth, out_indices=(0, 1, 2, 3)))
@@ -296,7 +333,8 @@ def test_tap_resnet_equals_mmpretrain_resnet_and_exposes_preactivations(depth):
     for ours, theirs in zip(outputs, reference(inputs)):
         torch.testing.assert_close(ours, theirs)
     values = taps.collect()
-    for stage, (feat, preact) in enumerate(zip(values['feats'][1:], values['preact_feats'][1:])):
+    for stage, (feat, preact) in enumerate(
+            zip(values['feats'][1:], values['preact_feats'][1:])):
         torch.testing.assert_close(feat, outputs[stage])
         torch.testing.assert_close(feat, preact.clamp(min=0))
         assert (preact < 0).any(), 'pre-activations keep their negative part'

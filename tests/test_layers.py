@@ -8,7 +8,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / 'kd_plugin'
 LAYERS = [
     ('kd_plugin.version', 'kd_plugin.utils'),
     ('kd_plugin.datasets', ),
-    ('kd_plugin.models.connectors', 'kd_plugin.models.backbones', 'kd_plugin.models.heads'),
+    ('kd_plugin.models.connectors', 'kd_plugin.models.backbones',
+     'kd_plugin.models.heads'),
     ('kd_plugin.models.dis_losses', ),
     ('kd_plugin.models.distillers', ),
     ('kd_plugin.models', ),
@@ -23,7 +24,8 @@ def layer_of(module: str) -> int:
     best, length = None, -1
     for index, prefixes in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + '.')) and len(prefix) > length:
+            if (module == prefix
+                    or module.startswith(prefix + '.')) and len(prefix) > length:
                 best, length = index, len(prefix)
     assert best is not None, module
     return best
@@ -32,6 +34,11 @@ def layer_of(module: str) -> int:
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix('').parts
     return '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
+
+
+def is_module(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split('.'))
+    return path.with_suffix('.py').is_file() or (path / '__init__.py').is_file()
 
 
 def imported_modules(path: Path):
@@ -48,7 +55,9 @@ def imported_modules(path: Path):
                 module = '.'.join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ''
-            targets = [module] + [f'{module}.{alias.name}' for alias in node.names]
+            # `from pkg import sub` imports the submodule when there is one
+            targets = [f'{module}.{alias.name}' if is_module(f'{module}.{alias.name}')
+                       else module for alias in node.names]
         else:
             continue
         for target in targets:
@@ -64,7 +73,8 @@ def test_layers_import_downward_only():
             if target.startswith(source + '.') or target == source:
                 continue  # a package importing its own submodules
             if layer_of(target) > layer_of(source):
-                violations.append(f'{path.relative_to(PACKAGE.parent)}:{line} imports {target}')
+                violations.append(
+                    f'{path.relative_to(PACKAGE.parent)}:{line} imports {target}')
     assert not violations, '\n'.join(violations)
 
 

@@ -15,7 +15,8 @@ def numpy_clkd(logits_s, logits_t, mu=0.5, kappa=1.0, nu=0.4, weight=1.0):
         centred = z - z.mean(0)
         return centred.T @ centred / (num_classes - 1)
 
-    correlation = np.linalg.norm(covariance(logits_s) - covariance(logits_t)) / num_classes**2
+    correlation = np.linalg.norm(covariance(logits_s) -
+                                 covariance(logits_t)) / num_classes**2
     return weight * (mu * instance + kappa * klass + nu * correlation)
 
 
@@ -33,10 +34,17 @@ def test_clkd_hand_computed():
 @pytest.mark.parametrize('batch_size,num_classes', [(8, 10), (5, 100)])
 def test_clkd_against_numpy(batch_size, num_classes):
     generator = torch.Generator().manual_seed(num_classes)
-    logits_t = torch.randn(batch_size, num_classes, generator=generator, dtype=torch.float64)
-    logits_s = torch.randn(batch_size, num_classes, generator=generator, dtype=torch.float64)
-    loss = MODELS.build(dict(type='CLKDLoss', instance_weight=0.3, class_weight=0.7,
-                             correlation_weight=0.2, loss_weight=2.0))
+    logits_t = torch.randn(
+        batch_size, num_classes, generator=generator, dtype=torch.float64)
+    logits_s = torch.randn(
+        batch_size, num_classes, generator=generator, dtype=torch.float64)
+    loss = MODELS.build(
+        dict(
+            type='CLKDLoss',
+            instance_weight=0.3,
+            class_weight=0.7,
+            correlation_weight=0.2,
+            loss_weight=2.0))
     expected = numpy_clkd(logits_s.numpy(), logits_t.numpy(), 0.3, 0.7, 0.2, 2.0)
     np.testing.assert_allclose(loss(logits_s, logits_t).item(), expected, rtol=1e-10)
 
@@ -53,11 +61,11 @@ def test_clkd_invariances():
     samples, classes = torch.randperm(6), torch.randperm(10)
     torch.testing.assert_close(loss(logits_s[samples], logits_t[samples]), value)
     torch.testing.assert_close(loss(logits_s[:, classes], logits_t[:, classes]), value)
-    instance_only = MODELS.build(dict(type='CLKDLoss', class_weight=0.,
-                                      correlation_weight=0.))
+    instance_only = MODELS.build(
+        dict(type='CLKDLoss', class_weight=0., correlation_weight=0.))
     scale = torch.rand(6, 1, dtype=torch.float64) + 0.5
-    torch.testing.assert_close(instance_only(logits_s * scale, logits_t),
-                               instance_only(logits_s, logits_t))
+    torch.testing.assert_close(
+        instance_only(logits_s * scale, logits_t), instance_only(logits_s, logits_t))
 
 
 def test_clkd_zero_for_identical_logits_with_finite_gradient():
@@ -78,7 +86,8 @@ def test_clkd_half_precision():
     loss = MODELS.build(dict(type='CLKDLoss'))
     half = loss(logits_s.half(), logits_t.half())
     assert half.dtype == torch.float32 and torch.isfinite(half)
-    torch.testing.assert_close(half, loss(logits_s.half().float(), logits_t.half().float()))
+    torch.testing.assert_close(half, loss(logits_s.half().float(),
+                                          logits_t.half().float()))
     with torch.autocast('cpu', dtype=torch.float16):
         autocast = loss(logits_s, logits_t)
     assert torch.isfinite(autocast)

@@ -4,15 +4,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
-
 from reference_losses import check_reference_case, reference_cases
 
 
 def _logits(batch=8, classes=10, seed=0, dtype=torch.float64):
     generator = torch.Generator().manual_seed(seed)
     logits_t = torch.randn(batch, classes, generator=generator, dtype=dtype) * 2
-    logits_s = 0.6 * logits_t + torch.randn(batch, classes, generator=generator,
-                                            dtype=dtype) * 2
+    logits_s = 0.6 * logits_t + torch.randn(
+        batch, classes, generator=generator, dtype=dtype) * 2
     return logits_s, logits_t
 
 
@@ -38,8 +37,8 @@ def test_ctkd_curriculum():
     assert loss.gradient_scale(4) == pytest.approx(-0.5)
     assert loss.gradient_scale(9) == pytest.approx(-1.0)
     assert loss.gradient_scale(100) == pytest.approx(-1.0)
-    torch.testing.assert_close(loss.temperature(0).detach(),
-                               torch.tensor(1 + 20 / (1 + math.exp(-1))))
+    torch.testing.assert_close(
+        loss.temperature(0).detach(), torch.tensor(1 + 20 / (1 + math.exp(-1))))
     assert [name for name, _ in loss.named_parameters()] == ['theta']
 
 
@@ -49,8 +48,9 @@ def test_ctkd_temperature_gets_reversed_gradient(epoch):
     the student gradient is the plain one."""
     logits_s, logits_t = _logits()
     logits_s.requires_grad_(True)
-    loss = MODELS.build(dict(type='CTKDLoss', t_start=1.0, t_end=20.0, init_theta=0.3,
-                             loss_weight=0.9)).double()
+    loss = MODELS.build(
+        dict(type='CTKDLoss', t_start=1.0, t_end=20.0, init_theta=0.3,
+             loss_weight=0.9)).double()
     loss(logits_s=logits_s, logits_t=logits_t, epoch=epoch).backward()
 
     theta = torch.tensor(0.3, dtype=torch.float64)
@@ -83,7 +83,7 @@ def test_ctkd_per_sample():
     loss = MODELS.build(dict(type='CTKDLoss', loss_weight=0.9)).double()
     per_sample = MODELS.build(dict(type='CTKDLoss', loss_weight=0.9,
                                    reduction='none')).double()(
-        logits_s=logits_s, logits_t=logits_t, epoch=0)
+                                       logits_s=logits_s, logits_t=logits_t, epoch=0)
     assert per_sample.shape == (8, )
     torch.testing.assert_close(per_sample.mean(),
                                loss(logits_s=logits_s, logits_t=logits_t, epoch=0))
@@ -95,8 +95,8 @@ def test_ctkd_half_precision(dtype):
     loss = MODELS.build(dict(type='CTKDLoss'))
     low = loss(logits_s=logits_s.to(dtype), logits_t=logits_t.to(dtype), epoch=0)
     assert low.dtype == torch.float32 and torch.isfinite(low)
-    rounded = loss(logits_s=logits_s.to(dtype).float(), logits_t=logits_t.to(dtype).float(),
-                   epoch=0)
+    rounded = loss(
+        logits_s=logits_s.to(dtype).float(), logits_t=logits_t.to(dtype).float(), epoch=0)
     torch.testing.assert_close(low, rounded)
     exact = loss(logits_s=logits_s, logits_t=logits_t, epoch=0)
     torch.testing.assert_close(low, exact, rtol=2e-2, atol=1e-3)

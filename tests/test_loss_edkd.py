@@ -4,23 +4,23 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
-
 from reference_losses import check_reference_case, reference_cases
 
 
 def _logits(batch=8, classes=10, seed=0, dtype=torch.float64):
     generator = torch.Generator().manual_seed(seed)
     logits_t = torch.randn(batch, classes, generator=generator, dtype=dtype) * 2
-    logits_s = 0.6 * logits_t + torch.randn(batch, classes, generator=generator,
-                                            dtype=dtype) * 2
-    target = torch.randint(classes, (batch, ), generator=generator)
+    logits_s = 0.6 * logits_t + torch.randn(
+        batch, classes, generator=generator, dtype=dtype) * 2
+    target = torch.randint(
+        classes, (batch, ), generator=generator)
     return logits_s, logits_t, target
 
 
 def _terms(logits_s, logits_t, target, temperature):
     """Per-sample TCKD, NCKD (DKDLoss, checked against mdistiller) and beta_i."""
-    common = dict(type='DKDLoss', temperature=temperature, warmup_epochs=0,
-                  reduction='none')
+    common = dict(
+        type='DKDLoss', temperature=temperature, warmup_epochs=0, reduction='none')
     inputs = dict(logits_s=logits_s, logits_t=logits_t, target=target, epoch=0)
     tckd = MODELS.build(dict(alpha=1.0, beta=0.0, **common))(**inputs)
     nckd = MODELS.build(dict(alpha=0.0, beta=1.0, **common))(**inputs)
@@ -39,8 +39,13 @@ def test_edkd_by_hand(match_reference):
     logits_s, logits_t, target = _logits()
     tckd, nckd, beta = _terms(logits_s, logits_t, target, 4.0)
     assert ((beta >= 8 * math.exp(-0.5)) & (beta <= 8)).all()
-    loss = MODELS.build(dict(type='EDKDLoss', temperature=4.0, warmup_epochs=20,
-                             loss_weight=2.0, match_reference=match_reference))
+    loss = MODELS.build(
+        dict(
+            type='EDKDLoss',
+            temperature=4.0,
+            warmup_epochs=20,
+            loss_weight=2.0,
+            match_reference=match_reference))
     value = loss(logits_s=logits_s, logits_t=logits_t, target=target, epoch=4)
     if match_reference:  # the dynamic beta acts through its batch mean
         expected = tckd.mean() + beta.mean() * nckd.mean()
@@ -70,11 +75,14 @@ def test_edkd_soft_target_uses_argmax():
 def test_edkd_half_precision(dtype):
     logits_s, logits_t, target = _logits(16, 100, seed=1, dtype=torch.float32)
     loss = MODELS.build(dict(type='EDKDLoss', temperature=1.0))
-    low = loss(logits_s=logits_s.to(dtype), logits_t=logits_t.to(dtype), target=target,
-               epoch=30)
+    low = loss(
+        logits_s=logits_s.to(dtype), logits_t=logits_t.to(dtype), target=target, epoch=30)
     assert low.dtype == torch.float32 and torch.isfinite(low)
-    rounded = loss(logits_s=logits_s.to(dtype).float(), logits_t=logits_t.to(dtype).float(),
-                   target=target, epoch=30)
+    rounded = loss(
+        logits_s=logits_s.to(dtype).float(),
+        logits_t=logits_t.to(dtype).float(),
+        target=target,
+        epoch=30)
     torch.testing.assert_close(low, rounded)
     exact = loss(logits_s=logits_s, logits_t=logits_t, target=target, epoch=30)
     torch.testing.assert_close(low, exact, rtol=2e-2, atol=1e-3)

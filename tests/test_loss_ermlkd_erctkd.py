@@ -1,22 +1,27 @@
-"""ER-MLD (ERMLKDLoss) and ER-CTKD (ERCTKDLoss): hand-derived identities."""
+"""ER-MLD (ERMLKDLoss) and ER-CTKD (EntropyReweightedLoss around CTKDLoss): hand-derived
+identities."""
 import math
 
 import pytest
 import torch
 from mmpretrain.registry import MODELS
+from test_loss_mlkd import make_views
 
 from kd_plugin.models.dis_losses.utils import teacher_entropy
-from test_loss_mlkd import make_views
 
 TEMPERATURES = (4.0, 3.0, 5.0, 2.0, 6.0)
 
 
 def _kd_gap(call, T, view):
     """ER-KD_T - KD_T of one view (mean over the batch), entropy at the same T."""
-    er = MODELS.build(dict(type='ERKDLoss', temperature=T, entropy_temperature=T))
+    er = MODELS.build(
+        dict(
+            type='EntropyReweightedLoss',
+            entropy_temperature=T,
+            loss=dict(type='KDLoss', temperature=T)))
     kd = MODELS.build(dict(type='KDLoss', temperature=T))
-    pair = call['logits_s' + view], call['logits_t' + view]
-    return er(*pair) - kd(*pair)
+    pair = dict(logits_s=call['logits_s' + view], logits_t=call['logits_t' + view])
+    return er(**pair) - kd(**pair)
 
 
 def test_ermlkd_reweights_only_the_kd_terms_of_the_reference_sum():
@@ -47,8 +52,10 @@ def test_ermlkd_with_a_uniform_teacher(match_reference):
     plain_loss = MODELS.build(dict(type='MLKDLoss', **kwargs))
     plain = plain_loss(**call)
     # Doubling every KD term (instance_kd scaled by 2) isolates the KD part.
-    doubled = type('Doubled', (type(plain_loss), ), {
-        'instance_kd': lambda self, view, T: 2 * plain_loss.instance_kd(view, T)})(**kwargs)
+    doubled = type(
+        'Doubled', (type(plain_loss), ), {
+            'instance_kd': lambda self, view, T: 2 * plain_loss.instance_kd(view, T)
+        })(**kwargs)
     kd_part = doubled(**call) - plain
     torch.testing.assert_close(er, plain + (math.log(10) - 1) * kd_part)
 
@@ -62,15 +69,34 @@ def test_ermlkd_equals_mlkd_for_a_one_hot_teacher():
     er = MODELS.build(dict(type='ERMLKDLoss'))(**call)
     plain_loss = MODELS.build(dict(type='MLKDLoss'))
     no_kd = type('NoKD', (type(plain_loss), ), {
-        'instance_kd': lambda self, view, T: view[0].new_zeros(view[0].shape[0])})()
+        'instance_kd': lambda self, view, T: view[0].new_zeros(view[0].shape[0])
+    })()
     torch.testing.assert_close(er, no_kd(**call))
 
 
 def _ctkd_pair(**kwargs):
-    er = MODELS.build(dict(type='ERCTKDLoss', **kwargs))
-    base = MODELS.build(dict(type='CTKDLoss', reduction='none',
-                             **{k: v for k, v in kwargs.items()
-                                if k not in ('entropy_temperature', 'reduction')}))
+    outer = ('entropy_temperature', 'reduction')
+    er = MODELS.build(
+        dict(
+            type='EntropyReweightedLoss',
+            **{
+                k: v
+                for k, v in kwargs.items() if k in outer
+            },
+            loss=dict(
+                type='CTKDLoss', **{
+                    k: v
+                    for k, v in kwargs.items() if k not in outer
+                })))
+    base = MODELS.build(
+        dict(
+            type='CTKDLoss',
+            reduction='none',
+            **{
+                k: v
+                for k, v in kwargs.items()
+                if k not in ('entropy_temperature', 'reduction')
+            }))
     return er, base
 
 
@@ -79,10 +105,10 @@ def test_erctkd_per_sample_weights():
     call = make_views(8, 10, seed=10)
     logits_s, logits_t = call['logits_s'], call['logits_t']
     er, base = _ctkd_pair(loss_weight=0.9, reduction='none')
-    expected = teacher_entropy(logits_t, 4.0) * base(logits_s=logits_s,
-                                                     logits_t=logits_t, epoch=3)
-    torch.testing.assert_close(er(logits_s=logits_s, logits_t=logits_t, epoch=3),
-                               expected)
+    expected = teacher_entropy(logits_t, 4.0) * base(
+        logits_s=logits_s, logits_t=logits_t, epoch=3)
+    torch.testing.assert_close(
+        er(logits_s=logits_s, logits_t=logits_t, epoch=3), expected)
 
 
 def test_erctkd_uniform_teacher_scales_ctkd_and_its_temperature_gradient():
@@ -94,7 +120,7 @@ def test_erctkd_uniform_teacher_scales_ctkd_and_its_temperature_gradient():
     er_loss = er(logits_s=logits_s, logits_t=logits_t, epoch=0)
     base_loss = base(logits_s=logits_s, logits_t=logits_t, epoch=0).mean()
     torch.testing.assert_close(er_loss, math.log(10) * base_loss)
-    er_grad, = torch.autograd.grad(er_loss, er.ctkd.theta)
+    er_grad, = torch.autograd.grad(er_loss, er.loss.theta)
     base_grad, = torch.autograd.grad(base_loss, base.theta)
     torch.testing.assert_close(er_grad, math.log(10) * base_grad)
-    assert [name for name, _ in er.named_parameters()] == ['ctkd.theta']
+    assert [name for name, _ in er.named_parameters()] == ['loss.theta']

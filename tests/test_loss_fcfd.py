@@ -19,8 +19,8 @@ CH_S, CH_T = [2, 3, 4], [3, 4, 5]
 
 
 def stage(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-                         nn.BatchNorm2d(cout), nn.ReLU())
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
 
 
 def tiny_setup(seed=0, **kwargs):
@@ -30,26 +30,33 @@ def tiny_setup(seed=0, **kwargs):
     stages_t = (stage(3, 4).double(), stage(4, 5).double())
     for module in stages_t:
         module.requires_grad_(False)
-    for module in stages_s + stages_t:   # non-trivial main statistics
+    for module in stages_s + stages_t:  # non-trivial main statistics
         bn = module[1]
         bn.running_mean.uniform_(-1, 1)
         bn.running_var.uniform_(0.5, 2)
     cls_s = nn.Linear(4, 6).double()
     cls_t = nn.Linear(5, 6).double().requires_grad_(False)
-    feats_s = tuple(torch.randn(B, c, 4, 4, dtype=torch.float64, requires_grad=True)
-                    for c in CH_S)
+    feats_s = tuple(
+        torch.randn(B, c, 4, 4, dtype=torch.float64, requires_grad=True) for c in CH_S)
     feats_t = tuple(torch.randn(B, c, 4, 4, dtype=torch.float64) for c in CH_T)
     logits_s = torch.randn(B, 6, dtype=torch.float64, requires_grad=True)
     logits_t = torch.randn(B, 6, dtype=torch.float64)
-    inputs = dict(feats_s=feats_s, feats_t=feats_t, stages_s=stages_s, stages_t=stages_t,
-                  classifier_s=cls_s, classifier_t=cls_t, logits_s=logits_s,
-                  logits_t=logits_t, epoch=4)
+    inputs = dict(
+        feats_s=feats_s,
+        feats_t=feats_t,
+        stages_s=stages_s,
+        stages_t=stages_t,
+        classifier_s=cls_s,
+        classifier_t=cls_t,
+        logits_s=logits_s,
+        logits_t=logits_t,
+        epoch=4)
     return loss, inputs
 
 
 def kl(z, z_t):
-    return F.kl_div(F.log_softmax(z / T, 1), F.softmax(z_t / T, 1),
-                    reduction='batchmean') * T * T
+    return F.kl_div(
+        F.log_softmax(z / T, 1), F.softmax(z_t / T, 1), reduction='batchmean') * T * T
 
 
 def gap(x):
@@ -109,8 +116,8 @@ def test_loss_equals_hand_composition(seed, match_reference):
 
 
 def test_eval_mode_teacher_uses_main_statistics():
-    loss, inp = tiny_setup(path_type='s2t', num_mixed_paths=1, l2_weight=0.0,
-                           kd_weight=0.0)
+    loss, inp = tiny_setup(
+        path_type='s2t', num_mixed_paths=1, l2_weight=0.0, kd_weight=0.0)
     for m in inp['stages_t']:
         m.eval()
     loss.generator = torch.Generator().manual_seed(0)
@@ -119,7 +126,7 @@ def test_eval_mode_teacher_uses_main_statistics():
     k = path.index(0)
     x = loss.s2t_bridges[k - 2](inp['feats_s'][k - 2])
     for j in range(k, 4):
-        x = inp['stages_t'][j - 2](x)   # eval mode: running statistics
+        x = inp['stages_t'][j - 2](x)  # eval mode: running statistics
     torch.testing.assert_close(value, kl(inp['classifier_t'](gap(x)), inp['logits_t']))
 
 
@@ -130,7 +137,7 @@ def test_paths_depend_only_on_generator():
     loss_b.generator = torch.Generator().manual_seed(7)
     seen = set()
     for step in range(6):
-        torch.manual_seed(100 + step)   # the global RNG must not matter
+        torch.manual_seed(100 + step)  # the global RNG must not matter
         loss_a(**inp)
         torch.manual_seed(999)
         loss_b(**inp)
@@ -154,8 +161,8 @@ def test_gradients_reach_student_and_bridges_not_teacher():
         assert all(p.grad is None for p in module.parameters())
     # Only the function loss through the frozen teacher stages: the gradient still
     # reaches the student feature that the path bridged.
-    loss, inp = tiny_setup(path_type='s2t', num_mixed_paths=1, l2_weight=0.0,
-                           kd_weight=0.0)
+    loss, inp = tiny_setup(
+        path_type='s2t', num_mixed_paths=1, l2_weight=0.0, kd_weight=0.0)
     loss.generator = torch.Generator().manual_seed(0)
     loss(**inp).backward()
     k = loss.last_paths[0].index(0)
@@ -179,8 +186,9 @@ def test_main_bn_statistics_untouched_per_path_statistics_kept():
         for key, value in m.state_dict().items():
             torch.testing.assert_close(value, state[key], rtol=0, atol=0)
     # one set per path prefix, as the reference's GhostForward bn_mark
-    assert set(loss.ghost_stats) == {'1.1.0', '1.1.0.0', '1.1.1.0', '0.0.1', '0.0.1.1',
-                                     '0.0.0.1'}
+    assert set(loss.ghost_stats) == {
+        '1.1.0', '1.1.0.0', '1.1.1.0', '0.0.1', '0.0.1.1', '0.0.0.1'
+    }
     stats = loss.ghost_stats['1.1.0']
     assert int(stats['0.1.num_batches_tracked']) == 1
     assert stats['0.1.running_mean'].abs().sum() > 0
@@ -188,20 +196,27 @@ def test_main_bn_statistics_untouched_per_path_statistics_kept():
 
 def test_erfcfd_equals_entropy_weighted_fcfd():
     loss, inp = tiny_setup()
-    er = ERFCFDLoss(CH_S, CH_T, [4, 4, 4], [4, 4, 4], temperature=T,
-                    match_reference=False).double()
-    er.fcfd.load_state_dict(loss.state_dict())
+    er = ERFCFDLoss(
+        dict(
+            type='FCFDLoss',
+            student_channels=CH_S,
+            teacher_channels=CH_T,
+            student_sizes=[4, 4, 4],
+            teacher_sizes=[4, 4, 4],
+            temperature=T),
+        match_reference=False).double()
+    er.loss.load_state_dict(loss.state_dict())
     p = F.softmax(inp['logits_t'] / 4, 1)
     entropy = -(p * torch.log(p.clamp(min=1e-10))).sum(1)
     loss.reduction = 'none'
     loss.generator = torch.Generator().manual_seed(3)
-    er.fcfd.generator = torch.Generator().manual_seed(3)
+    er.loss.generator = torch.Generator().manual_seed(3)
     per_sample = loss(**inp)
     torch.testing.assert_close(er(**inp), (entropy * per_sample).mean())
     # the reference's (B,1,1,1) x (B,C) broadcast in the pooled term: mean(H) * MSE
     er.match_reference = True
     loss.generator = torch.Generator().manual_seed(3)
-    er.fcfd.generator = torch.Generator().manual_seed(3)
+    er.loss.generator = torch.Generator().manual_seed(3)
     terms = loss.per_sample_terms(**inp)
     expected = (entropy * (terms['l2'] + terms['kd'] + terms['mix'])).mean()
     ft = inp['feats_t'][-1]

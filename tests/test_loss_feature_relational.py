@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 from mmpretrain.registry import MODELS
-
 from reference_losses import DATA_DIR, check_reference_case, reference_cases
 
 FEATURE_LOSSES = ('ATLoss', 'NSTLoss')
@@ -18,8 +17,9 @@ def build(loss_type: str, **kwargs):
 
 def relu_maps(*shapes, seed: int = 0):
     generator = torch.Generator().manual_seed(seed)
-    return tuple(torch.randn(*shape, generator=generator, dtype=torch.float64).relu()
-                 for shape in shapes)
+    return tuple(
+        torch.randn(*shape, generator=generator, dtype=torch.float64).relu()
+        for shape in shapes)
 
 
 def vectors(*shape, seed: int = 0):
@@ -28,7 +28,8 @@ def vectors(*shape, seed: int = 0):
 
 
 # --------------------------------------------------------------- reference values
-@pytest.mark.parametrize('case', reference_cases('ATLoss', 'NSTLoss', 'PKTLoss', 'RKDLoss'))
+@pytest.mark.parametrize('case', reference_cases('ATLoss', 'NSTLoss', 'PKTLoss',
+                                                 'RKDLoss'))
 def test_matches_mdistiller(case):
     check_reference_case(case)
 
@@ -55,8 +56,8 @@ def test_at_invariant_to_positive_scaling_of_a_map():
     for match_reference in (True, False):
         loss = build('ATLoss', match_reference=match_reference)
         scaled = (feats_s[0] * 7.5, feats_s[1] * 0.01)
-        torch.testing.assert_close(loss(feats_s=scaled, feats_t=feats_t),
-                                   loss(feats_s=feats_s, feats_t=feats_t))
+        torch.testing.assert_close(
+            loss(feats_s=scaled, feats_t=feats_t), loss(feats_s=feats_s, feats_t=feats_t))
         assert loss(feats_s=feats_t, feats_t=feats_t).item() == 0
 
 
@@ -65,8 +66,9 @@ def test_at_pools_the_larger_map_and_paper_variant():
     (feat_t, ) = relu_maps((3, 6, 8, 4), seed=3)
     pooled_s = torch.nn.functional.adaptive_avg_pool2d(big_s, (8, 4))
     loss = build('ATLoss', loss_weight=1.0)
-    torch.testing.assert_close(loss(feats_s=(big_s, ), feats_t=(feat_t, )),
-                               loss(feats_s=(pooled_s, ), feats_t=(feat_t, )))
+    torch.testing.assert_close(
+        loss(feats_s=(big_s, ), feats_t=(feat_t, )),
+        loss(feats_s=(pooled_s, ), feats_t=(feat_t, )))
 
     # Paper: (1/B) sum_b ||a_s - a_t||_2 with a = normalize(vec(mean_c |F|^p)).
     def attention(feat):
@@ -98,7 +100,8 @@ def test_nst_is_an_mmd_over_normalised_channels():
 def test_sp_depends_only_on_the_batch_gram_matrix():
     feat_s, feat_t = relu_maps((4, 2, 4, 4), (4, 8, 2, 2), seed=6)
     loss = build('SPLoss')
-    value = loss(feats_s=(feat_s, ), feats_t=(feat_t, ))
+    value = loss(
+        feats_s=(feat_s, ), feats_t=(feat_t, ))
     # Any orthogonal map of the flattened features keeps Q Q^T, hence the loss.
     rotation, _ = torch.linalg.qr(vectors(32, 32, seed=7))
     rotated = (feat_s.flatten(1) @ rotation).reshape(4, 8, 2, 2)
@@ -106,8 +109,10 @@ def test_sp_depends_only_on_the_batch_gram_matrix():
     torch.testing.assert_close(
         loss(feats_s=(ignored_stage, rotated), feats_t=(feat_t, )), value)
     # Rows of Q Q^T are normalised: a common scale of the batch changes nothing.
-    torch.testing.assert_close(loss(feats_s=(feat_s * 25.0, ), feats_t=(feat_t, )), value)
-    assert loss(feats_s=(feat_t * 0.5, ), feats_t=(feat_t, )).item() < 1e-12
+    torch.testing.assert_close(
+        loss(feats_s=(feat_s * 25.0, ), feats_t=(feat_t, )), value)
+    assert loss(
+        feats_s=(feat_t * 0.5, ), feats_t=(feat_t, )).item() < 1e-12
 
 
 def test_pkt_zero_for_equal_similarities_and_paper_variant():
@@ -116,8 +121,9 @@ def test_pkt_zero_for_equal_similarities_and_paper_variant():
     assert abs(loss(pooled_s=pooled_t * 3, pooled_t=pooled_t).item()) < 1e-12
     per_sample = torch.tensor([[1.0], [2.0], [0.1], [5.0], [1.0], [9.0]],
                               dtype=torch.float64)
-    torch.testing.assert_close(loss(pooled_s=pooled_s * per_sample, pooled_t=pooled_t),
-                               loss(pooled_s=pooled_s, pooled_t=pooled_t))
+    torch.testing.assert_close(
+        loss(pooled_s=pooled_s * per_sample, pooled_t=pooled_t),
+        loss(pooled_s=pooled_s, pooled_t=pooled_t))
 
     # Paper: P_ij = K_ij / sum_{k != i} K_ik over j != i, KL averaged over the pairs.
     def conditional(x):
@@ -127,11 +133,11 @@ def test_pkt_zero_for_equal_similarities_and_paper_variant():
                 for i in range(6)]
 
     p_s, p_t = conditional(pooled_s), conditional(pooled_t)
-    expected = sum(p_t[i][j] * torch.log(p_t[i][j] / p_s[i][j])
-                   for i in range(6) for j in range(6) if i != j) / 30
+    expected = sum(p_t[i][j] * torch.log(p_t[i][j] / p_s[i][j]) for i in range(6)
+                   for j in range(6) if i != j) / 30
     paper = build('PKTLoss', loss_weight=1.0, match_reference=False)
-    torch.testing.assert_close(paper(pooled_s=pooled_s, pooled_t=pooled_t), expected,
-                               rtol=1e-6, atol=1e-9)
+    torch.testing.assert_close(
+        paper(pooled_s=pooled_s, pooled_t=pooled_t), expected, rtol=1e-6, atol=1e-9)
 
 
 def test_rkd_zero_for_identical_inputs_and_scale_invariant():
@@ -153,28 +159,32 @@ def test_rkd_zero_for_identical_inputs_and_scale_invariant():
 def test_rkd_paper_variant_averages_over_distinct_pairs_and_triplets():
     pooled_s, pooled_t = vectors(5, 8, seed=13), vectors(5, 8, seed=14)
     batch = 5
-    for weights, factor in ((dict(distance_weight=1.0, angle_weight=0.0),
-                             (batch - 1) / batch),
+    for weights, factor in ((dict(distance_weight=1.0,
+                                  angle_weight=0.0), (batch - 1) / batch),
                             (dict(distance_weight=0.0, angle_weight=1.0),
                              (batch - 1) * (batch - 2) / batch**2)):
         reference = build('RKDLoss', **weights)(pooled_s=pooled_s, pooled_t=pooled_t)
-        paper = build('RKDLoss', match_reference=False, **weights)(pooled_s=pooled_s,
-                                                                  pooled_t=pooled_t)
+        paper = build(
+            'RKDLoss', match_reference=False, **weights)(
+                pooled_s=pooled_s, pooled_t=pooled_t)
         torch.testing.assert_close(reference, paper * factor)
 
 
 # --------------------------------------------------------------- precision (AMP)
 def _loss_inputs(loss_type: str, dtype: torch.dtype) -> dict:
     if loss_type in ('PKTLoss', 'RKDLoss'):
-        return dict(pooled_s=vectors(8, 64, seed=15).relu().to(dtype),
-                    pooled_t=vectors(8, 96, seed=16).relu().to(dtype))
+        return dict(
+            pooled_s=vectors(8, 64, seed=15).relu().to(dtype),
+            pooled_t=vectors(8, 96, seed=16).relu().to(dtype))
     feats_s = relu_maps((4, 16, 16, 16), (4, 32, 8, 8), seed=17)
     feats_t = relu_maps((4, 32, 16, 16), (4, 64, 8, 8), seed=18)
-    return dict(feats_s=tuple(f.to(dtype) * 4 for f in feats_s),
-                feats_t=tuple(f.to(dtype) * 4 for f in feats_t))
+    return dict(
+        feats_s=tuple(f.to(dtype) * 4 for f in feats_s),
+        feats_t=tuple(f.to(dtype) * 4 for f in feats_t))
 
 
-@pytest.mark.parametrize('loss_type', ['ATLoss', 'NSTLoss', 'SPLoss', 'PKTLoss', 'RKDLoss'])
+@pytest.mark.parametrize('loss_type',
+                         ['ATLoss', 'NSTLoss', 'SPLoss', 'PKTLoss', 'RKDLoss'])
 def test_half_precision_inputs_and_autocast(loss_type):
     loss = MODELS.build(dict(type=loss_type))
     exact = loss(**_loss_inputs(loss_type, torch.float32))
@@ -187,8 +197,11 @@ def test_half_precision_inputs_and_autocast(loss_type):
     half_inputs = _loss_inputs(loss_type, torch.bfloat16)
     half = loss(**half_inputs)
     assert half.dtype == torch.float32
-    upcast_inputs = {name: tuple(f.float() for f in value) if isinstance(value, tuple)
-                     else value.float() for name, value in half_inputs.items()}
+    upcast_inputs = {
+        name: tuple(f.float()
+                    for f in value) if isinstance(value, tuple) else value.float()
+        for name, value in half_inputs.items()
+    }
     torch.testing.assert_close(half, loss(**upcast_inputs))
 
 
@@ -197,8 +210,10 @@ def test_half_precision_inputs_and_autocast(loss_type):
 def test_stage_count_mismatch(loss_type):
     feats_s = relu_maps((2, 4, 8, 8), (2, 4, 4, 4))
     feats_t = relu_maps((2, 4, 16, 16), (2, 4, 8, 8), (2, 4, 4, 4))
-    with pytest.raises(ValueError, match=r'student gives 2 feature stages and the '
-                       r'teacher 3.*teacher_taps'):
+    with pytest.raises(
+            ValueError,
+            match=r'student gives 2 feature stages and the '
+            r'teacher 3.*teacher_taps'):
         build(loss_type)(feats_s=feats_s, feats_t=feats_t)
 
 
@@ -206,8 +221,10 @@ def test_stage_count_mismatch(loss_type):
 def test_unalignable_spatial_sizes(loss_type):
     feats_s = relu_maps((2, 4, 8, 8), (2, 4, 8, 4))
     feats_t = relu_maps((2, 4, 8, 8), (2, 4, 4, 8))
-    with pytest.raises(ValueError, match=r'stage 1: spatial sizes cannot be aligned '
-                       r'\(student \(2, 4, 8, 4\), teacher \(2, 4, 4, 8\)\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'stage 1: spatial sizes cannot be aligned '
+            r'\(student \(2, 4, 8, 4\), teacher \(2, 4, 4, 8\)\)'):
         build(loss_type)(feats_s=feats_s, feats_t=feats_t)
 
 

@@ -40,8 +40,11 @@ def stages(hint, stage=2):
 ])
 def test_regressor_maps_the_student_map_onto_the_teacher_shape(size_s, size_t, conv_type,
                                                                kernel, stride):
-    loss = build(student_channels=12, teacher_channels=20, student_size=size_s,
-                 teacher_size=size_t)
+    loss = build(
+        student_channels=12,
+        teacher_channels=20,
+        student_size=size_s,
+        teacher_size=size_t)
     conv = loss.regressor.conv
     assert type(conv) is conv_type
     assert conv.kernel_size == kernel and conv.stride == stride
@@ -76,8 +79,8 @@ def test_hint_stage_selects_the_same_index_on_both_sides():
     loss = build(student_channels=3, teacher_channels=3, hint_stage=1)
     feat_s, feat_t, other = maps((2, 3, 4, 4), (2, 3, 4, 4), (2, 7, 2, 2), seed=2)
     value = loss(feats_s=(other, feat_s, other), feats_t=(other, feat_t))
-    torch.testing.assert_close(value, loss(feats_s=stages(feat_s, 1),
-                                           feats_t=stages(feat_t, 1)))
+    torch.testing.assert_close(value,
+                               loss(feats_s=stages(feat_s, 1), feats_t=stages(feat_t, 1)))
 
 
 def test_regressor_trains_and_the_teacher_map_is_a_constant():

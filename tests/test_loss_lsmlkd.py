@@ -2,9 +2,9 @@
 import pytest
 import torch
 from mmpretrain.registry import MODELS
+from test_loss_mlkd import make_views
 
 from kd_plugin.models.dis_losses.utils import standardize_logits
-from test_loss_mlkd import make_views
 
 NAMES = ('logits_s', 'logits_t', 'logits_s_strong', 'logits_t_strong')
 
@@ -18,8 +18,11 @@ def test_ls_mlkd_equals_mlkd_on_standardized_inputs(match_reference):
     """Z(Z(z)) = Z(z) up to the 1e-7 of the std, so on standardised inputs LS changes
     nothing: every term (KD, CC, BC, masks) then sees the same logits."""
     call = _standardized(make_views(8, 10, seed=3))
-    kwargs = dict(type='MLKDLoss', temperature=2.0, loss_weight=9.0,
-                  match_reference=match_reference)
+    kwargs = dict(
+        type='MLKDLoss',
+        temperature=2.0,
+        loss_weight=9.0,
+        match_reference=match_reference)
     plain = MODELS.build(kwargs)(**call)
     ls = MODELS.build(dict(kwargs, logit_standardization=True))(**call)
     torch.testing.assert_close(ls, plain, rtol=1e-6, atol=0)
@@ -32,8 +35,12 @@ def test_ls_mlkd_standardizes_only_the_instance_kd_terms():
     call = make_views(8, 10, seed=4)
     weight, base = 9.0, 2.0
     plain = MODELS.build(dict(type='MLKDLoss', temperature=base, loss_weight=weight))
-    ls = MODELS.build(dict(type='MLKDLoss', temperature=base, loss_weight=weight,
-                           logit_standardization=True))
+    ls = MODELS.build(
+        dict(
+            type='MLKDLoss',
+            temperature=base,
+            loss_weight=weight,
+            logit_standardization=True))
     std = _standardized(call)
     sample_fraction = 0.5  # even batch without ties
     correction = 0.
@@ -48,4 +55,3 @@ def test_ls_mlkd_standardizes_only_the_instance_kd_terms():
         if not weak_in_strong:
             correction = correction + gap('_strong')
     torch.testing.assert_close(ls(**call), plain(**call) + weight * correction)
-

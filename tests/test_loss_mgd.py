@@ -21,15 +21,19 @@ def test_fixed_generator_gives_the_hand_computed_loss():
     loss = build(student_channels=6, teacher_channels=8, mask_ratio=0.3, loss_weight=1e-2)
     loss.generator = torch.Generator().manual_seed(7)
     feat_s, feat_t = maps((3, 6, 4, 4), (3, 8, 4, 4), seed=1)
-    value = loss(feats_s=(feat_s, ), feats_t=(feat_t, ))
+    value = loss(
+        feats_s=(feat_s, ), feats_t=(feat_t, ))
 
     noise = torch.rand((3, 8, 1, 1), generator=torch.Generator().manual_seed(7))
     mask = (noise >= 0.3).double()  # the original: 0 where u < lambda, else 1
     align = loss.generation.align
     conv1, conv2 = loss.generation.generation[0], loss.generation.generation[2]
     x = F.conv2d(feat_s, align.weight, align.bias) * mask
-    x = F.conv2d(F.conv2d(x, conv1.weight, conv1.bias, padding=1).relu(), conv2.weight,
-                 conv2.bias, padding=1)
+    x = F.conv2d(
+        F.conv2d(x, conv1.weight, conv1.bias, padding=1).relu(),
+        conv2.weight,
+        conv2.bias,
+        padding=1)
     expected = 1e-2 * (x - feat_t).pow(2).sum() / 3  # sum over C, H, W; mean over B
     torch.testing.assert_close(value, expected)
 
@@ -58,9 +62,11 @@ def test_no_align_for_equal_channels_and_no_mask_at_ratio_zero():
 
 def test_last_stage_is_used_and_generator_trains_alone():
     loss = build(student_channels=4, teacher_channels=6)
-    earlier, feat_s, feat_t = maps((2, 9, 8, 8), (2, 4, 2, 2), (2, 6, 2, 2), seed=3,
+    earlier, feat_s, feat_t = maps((2, 9, 8, 8), (2, 4, 2, 2), (2, 6, 2, 2),
+                                   seed=3,
                                    grad=True)
-    loss(feats_s=(earlier, feat_s), feats_t=(feat_t, )).backward()
+    loss(
+        feats_s=(earlier, feat_s), feats_t=(feat_t, )).backward()
     assert all(p.grad is not None for p in loss.parameters())
     assert feat_s.grad is not None and earlier.grad is None and feat_t.grad is None
 
@@ -69,11 +75,13 @@ def test_mismatched_channels_and_sizes_are_explained():
     loss = build(student_channels=32, teacher_channels=64)
     feat_s, feat_t = maps((2, 16, 4, 4), (2, 64, 4, 4))
     with pytest.raises(ValueError) as error:
-        loss(feats_s=(feat_s, ), feats_t=(feat_t, ))
+        loss(
+            feats_s=(feat_s, ), feats_t=(feat_t, ))
     for part in ('last stage', '(2, 16, 4, 4)', '(2, 64, 4, 4)', 'generation',
                  'student_channels=16'):
         assert part in str(error.value)
     small = build(student_channels=4, teacher_channels=4)
     feat_s, feat_t = maps((2, 4, 4, 4), (2, 4, 8, 8))
     with pytest.raises(ValueError, match='same spatial size'):
-        small(feats_s=(feat_s, ), feats_t=(feat_t, ))
+        small(
+            feats_s=(feat_s, ), feats_t=(feat_t, ))

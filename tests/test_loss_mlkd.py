@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 import torch
 from mmpretrain.registry import MODELS
-
 from reference_losses import check_reference_case, reference_cases
 
 TEMPERATURES = (4.0, 3.0, 5.0, 2.0, 6.0)
@@ -47,7 +46,8 @@ def numpy_mlkd(weak_s, weak_t, strong_s, strong_t, weight, match_reference):
     for index, T in enumerate(TEMPERATURES):
         if match_reference:
             total += m.mean() * kd(weak_s, weak_t, T).mean()
-            total += (kd(weak_s, weak_t, T) if index >= 3 else kd(strong_s, strong_t, T)).mean()
+            total += (kd(weak_s, weak_t, T)
+                      if index >= 3 else kd(strong_s, strong_t, T)).mean()
             total += k.mean() * cc(weak_s, weak_t, T, all_classes)
             total += m.mean() * bc(weak_s, weak_t, T, all_samples)
         else:
@@ -62,25 +62,31 @@ def make_views(batch_size, num_classes, seed, dtype=torch.float64):
     views = []
     for _ in range(2):
         logits_t = torch.randn(batch_size, num_classes, generator=generator) * 3
-        logits_s = 0.6 * logits_t + torch.randn(batch_size, num_classes,
-                                                generator=generator) * 2
+        logits_s = 0.6 * logits_t + torch.randn(
+            batch_size, num_classes, generator=generator) * 2
         views += [logits_s.to(dtype), logits_t.to(dtype)]
-    return dict(zip(('logits_s', 'logits_t', 'logits_s_strong', 'logits_t_strong'), views))
+    return dict(
+        zip(('logits_s', 'logits_t', 'logits_s_strong', 'logits_t_strong'), views))
 
 
 @pytest.mark.parametrize('match_reference', [True, False])
 @pytest.mark.parametrize('batch_size,num_classes', [(6, 10), (5, 7)])
 def test_mlkd_against_numpy(match_reference, batch_size, num_classes):
     call = make_views(batch_size, num_classes, seed=batch_size)
-    loss = MODELS.build(dict(type='MLKDLoss', temperature=4.0, loss_weight=0.9,
-                             match_reference=match_reference))
+    loss = MODELS.build(
+        dict(
+            type='MLKDLoss',
+            temperature=4.0,
+            loss_weight=0.9,
+            match_reference=match_reference))
     expected = numpy_mlkd(*(call[name].numpy() for name in call), 0.9, match_reference)
     np.testing.assert_allclose(loss(**call).item(), expected, rtol=1e-10)
 
 
 def test_strong_view_gradient_comes_from_three_kd_terms_only():
     """Reference quirk: the strong group uses the weak logits at T=2 and T=6, and the
-    strong CC / BC terms are dropped, so only KD at T in {4, 3, 5} sees the strong view."""
+    strong CC / BC terms are dropped, so only KD at T in {4, 3, 5} sees the strong
+    view."""
     call = make_views(8, 10, seed=0)
     strong_s = call['logits_s_strong'].requires_grad_()
     loss = MODELS.build(dict(type='MLKDLoss', temperature=4.0, loss_weight=0.9))(**call)

@@ -2,16 +2,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
-
 from reference_losses import check_reference_case, reference_cases
 
 
 def _logits(batch=8, classes=10, seed=0, dtype=torch.float64):
     generator = torch.Generator().manual_seed(seed)
     logits_t = torch.randn(batch, classes, generator=generator, dtype=dtype) * 2
-    logits_s = 0.6 * logits_t + torch.randn(batch, classes, generator=generator,
-                                            dtype=dtype) * 2
-    target = torch.randint(classes, (batch, ), generator=generator)
+    logits_s = 0.6 * logits_t + torch.randn(
+        batch, classes, generator=generator, dtype=dtype) * 2
+    target = torch.randint(
+        classes, (batch, ), generator=generator)
     return logits_s, logits_t, target
 
 
@@ -31,18 +31,26 @@ def test_nkd_parts_by_hand():
     temperature, gamma = 3.0, 2.0
     p_s = F.softmax(logits_s, dim=1).gather(1, target[:, None]).squeeze(1)
     p_t = F.softmax(logits_t, dim=1).gather(1, target[:, None]).squeeze(1)
-    target_only = _nkd(temperature=temperature, gamma=0.0, reduction='none')(
-        logits_s=logits_s, logits_t=logits_t, target=target)
+    target_only = _nkd(
+        temperature=temperature, gamma=0.0, reduction='none')(
+            logits_s=logits_s, logits_t=logits_t, target=target)
     torch.testing.assert_close(target_only, -p_t * p_s.log())
 
-    full = _nkd(temperature=temperature, gamma=gamma, reduction='none')(
-        logits_s=logits_s, logits_t=logits_t, target=target)
+    full = _nkd(
+        temperature=temperature, gamma=gamma, reduction='none')(
+            logits_s=logits_s, logits_t=logits_t, target=target)
     keep = ~F.one_hot(target, 10).bool()
     q_t = F.softmax((logits_t / temperature)[keep].view(8, 9), dim=1)
     entropy_t = -(q_t * q_t.log()).sum(1)
-    nckd = MODELS.build(dict(type='DKDLoss', alpha=0.0, beta=1.0, temperature=temperature,
-                             warmup_epochs=0, reduction='none'))(
-        logits_s=logits_s, logits_t=logits_t, target=target, epoch=0)
+    nckd = MODELS.build(
+        dict(
+            type='DKDLoss',
+            alpha=0.0,
+            beta=1.0,
+            temperature=temperature,
+            warmup_epochs=0,
+            reduction='none'))(
+                logits_s=logits_s, logits_t=logits_t, target=target, epoch=0)
     torch.testing.assert_close(full - target_only - gamma * temperature**2 * entropy_t,
                                gamma * nckd)
 
@@ -54,8 +62,9 @@ def test_nkd_non_target_part_ignores_label_logit():
     loss = _nkd(temperature=2.0, reduction='none')
     shifted = logits_s.clone()
     shifted[torch.arange(8), target] += 5.0
-    delta = loss(logits_s=shifted, logits_t=logits_t, target=target) - loss(
-        logits_s=logits_s, logits_t=logits_t, target=target)
+    delta = loss(
+        logits_s=shifted, logits_t=logits_t, target=target) - loss(
+            logits_s=logits_s, logits_t=logits_t, target=target)
     p_t = F.softmax(logits_t, dim=1).gather(1, target[:, None]).squeeze(1)
     log_p = F.log_softmax(logits_s, 1).gather(1, target[:, None]).squeeze(1)
     log_p_shifted = F.log_softmax(shifted, 1).gather(1, target[:, None]).squeeze(1)
@@ -67,10 +76,11 @@ def test_nkd_soft_target_and_reduction():
     loss = _nkd(loss_weight=0.5)
     hard = loss(logits_s=logits_s, logits_t=logits_t, target=target)
     mixed = 0.6 * F.one_hot(target, 10).double() + 0.4 * F.one_hot(target.roll(1), 10)
-    torch.testing.assert_close(loss(logits_s=logits_s, logits_t=logits_t, target=mixed),
-                               hard)
-    per_sample = _nkd(loss_weight=0.5, reduction='none')(
-        logits_s=logits_s, logits_t=logits_t, target=target)
+    torch.testing.assert_close(
+        loss(logits_s=logits_s, logits_t=logits_t, target=mixed), hard)
+    per_sample = _nkd(
+        loss_weight=0.5, reduction='none')(
+            logits_s=logits_s, logits_t=logits_t, target=target)
     assert per_sample.shape == (8, )
     torch.testing.assert_close(per_sample.mean(), hard)
 
@@ -81,8 +91,10 @@ def test_nkd_half_precision(dtype):
     loss = _nkd()
     low = loss(logits_s=logits_s.to(dtype), logits_t=logits_t.to(dtype), target=target)
     assert low.dtype == torch.float32 and torch.isfinite(low)
-    rounded = loss(logits_s=logits_s.to(dtype).float(), logits_t=logits_t.to(dtype).float(),
-                   target=target)
+    rounded = loss(
+        logits_s=logits_s.to(dtype).float(),
+        logits_t=logits_t.to(dtype).float(),
+        target=target)
     torch.testing.assert_close(low, rounded)
     exact = loss(logits_s=logits_s, logits_t=logits_t, target=target)
     torch.testing.assert_close(low, exact, rtol=2e-2, atol=1e-3)

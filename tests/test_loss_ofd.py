@@ -27,8 +27,8 @@ def identity_connectors(loss):
     loss.eval()
     for connector in loss.connectors:
         with torch.no_grad():
-            connector.conv.weight.copy_(torch.eye(connector.conv.in_channels)[:, :, None,
-                                                                               None])
+            connector.conv.weight.copy_(
+                torch.eye(connector.conv.in_channels)[:, :, None, None])
         connector.bn.eps = 0.0
 
 
@@ -53,19 +53,19 @@ def test_partial_l2_ignores_student_below_a_non_positive_teacher():
     margin = torch.tensor(-1.0, dtype=torch.float64)
     # (student, teacher, distance): the teacher is raised to the margin first.
     cases = [
-        (-2.0, -0.5, 0.0),   # S <= T <= 0
-        (-1.0, -1.0, 0.0),   # S == T <= 0
-        (-3.0, -2.0, 0.0),   # S <= m, T below the margin
+        (-2.0, -0.5, 0.0),  # S <= T <= 0
+        (-1.0, -1.0, 0.0),  # S == T <= 0
+        (-3.0, -2.0, 0.0),  # S <= m, T below the margin
         (-0.2, -0.5, 0.09),  # S > T (T <= 0): (S - T)^2
-        (0.5, -2.0, 2.25),   # S > m > T: (S - m)^2
-        (-1.0, 1.0, 4.0),    # T > 0: always (S - T)^2
+        (0.5, -2.0, 2.25),  # S > m > T: (S - m)^2
+        (-1.0, 1.0, 4.0),  # T > 0: always (S - T)^2
         (2.0, 1.0, 1.0),
     ]
     student = torch.tensor([c[0] for c in cases], dtype=torch.float64, requires_grad=True)
     teacher = torch.tensor([c[1] for c in cases], dtype=torch.float64)
     distance = partial_l2(student, teacher, margin)
-    torch.testing.assert_close(distance, torch.tensor([c[2] for c in cases],
-                                                      dtype=torch.float64))
+    torch.testing.assert_close(distance,
+                               torch.tensor([c[2] for c in cases], dtype=torch.float64))
     distance.sum().backward()
     assert (student.grad[:3] == 0).all() and (student.grad[3:] != 0).all()
 
@@ -75,11 +75,14 @@ def test_student_equal_to_or_below_a_negative_teacher_costs_nothing():
     identity_connectors(loss)
     teacher_bn = bn([1.0, 0.5, 2.0], [0.0, -1.0, 0.5])
     feat_t = torch.randn(2, 3, 4, 4, dtype=torch.float64)
-    assert loss(preact_feats_s=(feat_t, ), preact_feats_t=(feat_t, ),
-                preact_bn_t=(teacher_bn, )).item() == 0
+    assert loss(
+        preact_feats_s=(feat_t, ), preact_feats_t=(feat_t, ),
+        preact_bn_t=(teacher_bn, )).item() == 0
     below = -feat_t.abs() - 1
-    assert loss(preact_feats_s=(below, ), preact_feats_t=(-feat_t.abs(), ),
-                preact_bn_t=(teacher_bn, )).item() == 0
+    assert loss(
+        preact_feats_s=(below, ),
+        preact_feats_t=(-feat_t.abs(), ),
+        preact_bn_t=(teacher_bn, )).item() == 0
 
 
 def test_sum_over_the_map_per_sample_and_stage_weights():
@@ -101,8 +104,8 @@ def test_margin_raises_teacher_below_it_and_larger_teacher_map_is_pooled():
     teacher_bn = bn([1.0], [0.0])  # margin -sqrt(2 / pi) = -0.798
     feat_t = torch.full((1, 1, 4, 4), -3.0, dtype=torch.float64)
     feat_s = torch.full((1, 1, 2, 2), 0.2, dtype=torch.float64)
-    value = loss(preact_feats_s=(feat_s, ), preact_feats_t=(feat_t, ),
-                 preact_bn_t=(teacher_bn, ))
+    value = loss(
+        preact_feats_s=(feat_s, ), preact_feats_t=(feat_t, ), preact_bn_t=(teacher_bn, ))
     assert value.item() == pytest.approx(4 * (0.2 + math.sqrt(2 / math.pi))**2)
 
 
@@ -117,8 +120,9 @@ def test_connector_is_he_initialised_conv_bn_and_trains_alone():
     feat_s = torch.randn(2, 256, 2, 2, dtype=torch.float64, requires_grad=True)
     feat_t = torch.randn(2, 128, 2, 2, dtype=torch.float64, requires_grad=True)
     teacher_bn = bn([1.0] * 128, [0.0] * 128).double().requires_grad_(False)
-    loss(preact_feats_s=(feat_s, ), preact_feats_t=(feat_t, ),
-         preact_bn_t=(teacher_bn, )).backward()
+    loss(
+        preact_feats_s=(feat_s, ), preact_feats_t=(feat_t, ),
+        preact_bn_t=(teacher_bn, )).backward()
     assert all(p.grad is not None for p in loss.parameters())
     assert feat_t.grad is None and teacher_bn.weight.grad is None
 

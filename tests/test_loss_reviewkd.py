@@ -25,10 +25,11 @@ def inputs(seed=0, grad=False):
         value = torch.randn(*shape, generator=generator, dtype=torch.float64)
         return value.requires_grad_(requires_grad)
 
-    return dict(feats_s=tuple(randn(*s, requires_grad=grad) for s in STUDENT),
-                pooled_s=randn(2, 32, requires_grad=grad),
-                preact_feats_t=tuple(randn(*s, requires_grad=grad) for s in TEACHER),
-                pooled_t=randn(2, 12, requires_grad=grad))
+    return dict(
+        feats_s=tuple(randn(*s, requires_grad=grad) for s in STUDENT),
+        pooled_s=randn(2, 32, requires_grad=grad),
+        preact_feats_t=tuple(randn(*s, requires_grad=grad) for s in TEACHER),
+        pooled_t=randn(2, 12, requires_grad=grad))
 
 
 def checkerboard(size, cells):
@@ -38,22 +39,25 @@ def checkerboard(size, cells):
     return signs.repeat_interleave(block, 0).repeat_interleave(block, 1).double()
 
 
-@pytest.mark.parametrize('size, cells, expected', [
-    (8, 8, 1 / 1.875),      # zero mean over every 2x2 cell: only the full MSE (w 1)
-    (8, 4, 1.5 / 1.875),    # survives the 4x4 pooling (w 1/2)
-    (8, 2, 1.75 / 1.875),   # and the 2x2 pooling (w 1/4)
-    (8, 1, 1.0),            # a constant difference survives every level (w 1/8)
-    (4, 4, 1 / 1.75),       # h = 4: levels 2 and 1 only (4 is not below h)
-    (4, 2, 1.5 / 1.75),
-    (2, 2, 1 / 1.5),        # h = 2: level 1 only
-    (1, 1, 1.0),            # the pooled level: plain MSE
-])
+@pytest.mark.parametrize(
+    'size, cells, expected',
+    [
+        (8, 8, 1 / 1.875),  # zero mean over every 2x2 cell: only the full MSE (w 1)
+        (8, 4, 1.5 / 1.875),  # survives the 4x4 pooling (w 1/2)
+        (8, 2, 1.75 / 1.875),  # and the 2x2 pooling (w 1/4)
+        (8, 1, 1.0),  # a constant difference survives every level (w 1/8)
+        (4, 4, 1 / 1.75),  # h = 4: levels 2 and 1 only (4 is not below h)
+        (4, 2, 1.5 / 1.75),
+        (2, 2, 1 / 1.5),  # h = 2: level 1 only
+        (1, 1, 1.0),  # the pooled level: plain MSE
+    ])
 def test_hcl_level_weights_and_pyramid(size, cells, expected):
     diff = checkerboard(size, cells)[None, None].expand(3, 2, size, size)
     feat_t = torch.randn(3, 2, size, size, dtype=torch.float64)
     per_sample = hcl_per_sample(feat_t + diff, feat_t)
-    torch.testing.assert_close(per_sample,
-                               torch.full((3, ), expected, dtype=torch.float64))
+    torch.testing.assert_close(per_sample, torch.full((3, ),
+                                                      expected,
+                                                      dtype=torch.float64))
 
 
 def test_hcl_weights_mix_full_and_pooled_errors():
@@ -99,7 +103,8 @@ def test_loss_is_the_warmed_up_sum_of_hcl_over_levels():
         torch.testing.assert_close(loss(**data, epoch=epoch), 5.0 * factor * hcl)
     per_sample = build(loss_weight=5.0, reduction='none').eval()
     per_sample.load_state_dict(loss.state_dict())
-    assert per_sample(**data, epoch=30).shape == (2, )
+    assert per_sample(
+        **data, epoch=30).shape == (2, )
 
 
 def test_abfs_train_and_teacher_levels_are_constants():
@@ -112,7 +117,11 @@ def test_abfs_train_and_teacher_levels_are_constants():
 
 
 def test_er_reviewkd_weights_every_squared_error_by_the_teacher_entropy():
-    loss = build('ERReviewKDLoss', loss_weight=2.0, warmup_epochs=0)
+    loss = MODELS.build(
+        dict(
+            type='EntropyReweightedLoss',
+            loss=dict(type='ReviewKDLoss', **CHANNELS, loss_weight=2.0,
+                      warmup_epochs=0))).double()
     loss.eval()
     data = inputs(seed=3)
     logits_t = torch.randn(2, 10, dtype=torch.float64) * 3
@@ -123,8 +132,8 @@ def test_er_reviewkd_weights_every_squared_error_by_the_teacher_entropy():
     p = torch.softmax(logits_t / 4, dim=1)
     entropy = -(p * p.clamp(min=1e-10).log()).sum(dim=1).view(-1, 1, 1, 1)
     levels_t = [*data['preact_feats_t'], data['pooled_t'][:, :, None, None]]
-    outputs = loss.reviewkd.review([*data['feats_s'], data['pooled_s'][:, :, None, None]],
-                                   [tuple(t.shape[-2:]) for t in levels_t])
+    outputs = loss.loss.review([*data['feats_s'], data['pooled_s'][:, :, None, None]],
+                               [tuple(t.shape[-2:]) for t in levels_t])
     expected = 0.0
     for f_s, f_t in zip(outputs, levels_t):
         level = ((f_s - f_t)**2 * entropy).mean()
@@ -133,24 +142,25 @@ def test_er_reviewkd_weights_every_squared_error_by_the_teacher_entropy():
             if size < f_s.shape[2]:
                 weight /= 2
                 pooled = torch.nn.functional.adaptive_avg_pool2d
-                level = level + weight * ((pooled(f_s, size) - pooled(f_t, size))**2
-                                          * entropy).mean()
+                level = level + weight * (
+                    (pooled(f_s, size) - pooled(f_t, size))**2 * entropy).mean()
                 total += weight
         expected = expected + level / total
     torch.testing.assert_close(value, 2.0 * expected)
 
     # Uniform teacher predictions: every weight is ln C, i.e. ln C times ReviewKD.
     uniform = loss(**data, logits_t=torch.zeros(2, 10, dtype=torch.float64), epoch=0)
-    plain = loss.reviewkd(**data, epoch=0).mean()
+    plain = loss.loss(**data, epoch=0).mean()
     torch.testing.assert_close(uniform, math.log(10) * plain)
 
 
 def test_mismatched_levels_are_explained():
     loss = build()
     data = inputs()
-    wrong = dict(data, feats_s=(data['feats_s'][0], torch.randn(2, 20, 4, 4,
-                                                                dtype=torch.float64),
-                                data['feats_s'][2]))
+    wrong = dict(
+        data,
+        feats_s=(data['feats_s'][0], torch.randn(2, 20, 4, 4, dtype=torch.float64),
+                 data['feats_s'][2]))
     with pytest.raises(ValueError) as error:
         loss(**wrong, epoch=0)
     for part in ('stage 1', '(2, 20, 4, 4)', '(2, 6, 8, 8)', 'abfs[1]',

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 from mmpretrain.registry import MODELS
+from reference_losses import check_reference_case, reference_cases
 
 from kd_plugin.models.dis_losses.utils import below_median
-from reference_losses import check_reference_case, reference_cases
 
 
 @pytest.mark.parametrize('case', reference_cases('SKDLoss'))
@@ -43,11 +43,17 @@ def numpy_skd(logits_s, logits_t, temperature, tik, weight, match_reference):
 def test_skd_against_numpy(match_reference, batch_size):
     generator = torch.Generator().manual_seed(batch_size)
     logits_t = torch.randn(batch_size, 12, generator=generator, dtype=torch.float64) * 3
-    logits_s = 0.5 * logits_t + torch.randn(batch_size, 12, generator=generator,
-                                            dtype=torch.float64)
-    loss = MODELS.build(dict(type='SKDLoss', temperature=4.0, tik=0.1, loss_weight=0.9,
-                             match_reference=match_reference))
-    expected = numpy_skd(logits_s.numpy(), logits_t.numpy(), 4.0, 0.1, 0.9, match_reference)
+    logits_s = 0.5 * logits_t + torch.randn(
+        batch_size, 12, generator=generator, dtype=torch.float64)
+    loss = MODELS.build(
+        dict(
+            type='SKDLoss',
+            temperature=4.0,
+            tik=0.1,
+            loss_weight=0.9,
+            match_reference=match_reference))
+    expected = numpy_skd(logits_s.numpy(), logits_t.numpy(), 4.0, 0.1, 0.9,
+                         match_reference)
     np.testing.assert_allclose(loss(logits_s, logits_t).item(), expected, rtol=1e-10)
 
 
@@ -67,7 +73,8 @@ def test_mask_broadcast_is_a_fraction():
 
 
 def test_below_median_matches_numpy_percentile():
-    for values in ([1., 2., 2., 3.], [3., 1., 2.], [5., 5., 5., 5.], [0.3, 0.1, 0.2, 0.4]):
+    for values in ([1., 2., 2., 3.], [3., 1., 2.], [5., 5., 5., 5.], [0.3, 0.1, 0.2,
+                                                                      0.4]):
         expected = np.asarray(values) <= np.percentile(values, 50)
         assert below_median(torch.tensor(values)).tolist() == expected.tolist()
 

@@ -22,8 +22,10 @@ def inputs(seed=0, grad=False, student_channels=4, teacher_channels=6):
         value = torch.randn(*shape, generator=generator, dtype=torch.float64)
         return value.requires_grad_(grad)
 
-    return dict(feats_s=(randn(3, student_channels, 4, 4), ),
-                pooled_t=randn(3, teacher_channels), logits_t=randn(3, 5))
+    return dict(
+        feats_s=(randn(3, student_channels, 4, 4), ),
+        pooled_t=randn(3, teacher_channels),
+        logits_t=randn(3, 5))
 
 
 def test_connector_maps_the_student_map_to_the_teacher_classifier_input():
@@ -36,8 +38,12 @@ def test_connector_maps_the_student_map_to_the_teacher_classifier_input():
 
 
 def test_feature_matching_and_softmax_regression_by_hand():
-    loss = build(student_channels=4, teacher_channels=6, fm_weight=1.0, sr_weight=5.0,
-                 loss_weight=2.0)
+    loss = build(
+        student_channels=4,
+        teacher_channels=6,
+        fm_weight=1.0,
+        sr_weight=5.0,
+        loss_weight=2.0)
     loss.train()
     classifier = teacher_classifier()
     data = inputs(seed=1)
@@ -48,8 +54,8 @@ def test_feature_matching_and_softmax_regression_by_hand():
     out = torch.einsum('bchw,oc->bohw', data['feats_s'][0], conv.weight[:, :, 0, 0])
     mean = out.mean(dim=(0, 2, 3), keepdim=True)
     var = out.var(dim=(0, 2, 3), unbiased=False, keepdim=True)
-    out = ((out - mean) / torch.sqrt(var + bn.eps) * bn.weight.view(1, -1, 1, 1)
-           + bn.bias.view(1, -1, 1, 1)).relu()
+    out = ((out - mean) / torch.sqrt(var + bn.eps) * bn.weight.view(1, -1, 1, 1) +
+           bn.bias.view(1, -1, 1, 1)).relu()
     pooled = out.mean(dim=(2, 3))
     fm = (pooled - data['pooled_t']).pow(2).mean()
     logits = pooled @ classifier.weight.t() + classifier.bias

@@ -27,8 +27,8 @@ def set_variance(loss, stage, variance):
 def test_variances_start_at_init_var_and_are_registered_parameters():
     loss = build(student_channels=[4, 8], teacher_channels=[6, 10], init_var=5.0)
     for variance, channels in zip(loss.variances(), (6, 10)):
-        torch.testing.assert_close(variance, torch.full((channels, ), 5.0,
-                                                        dtype=torch.float64))
+        torch.testing.assert_close(variance,
+                                   torch.full((channels, ), 5.0, dtype=torch.float64))
     names = dict(loss.named_parameters())
     assert 'log_scales.0' in names and 'log_scales.1' in names
     assert 'log_scales.1' in loss.state_dict()
@@ -43,10 +43,12 @@ def test_loss_is_the_gaussian_nll_on_a_hand_example():
     feat_t = torch.tensor([[[[0.0, 1.0], [1.0, 1.0]]]], dtype=torch.float64)
     # mean = (0, 2, 0.5, 3), squared errors (0, 1, 0.25, 4): mean 1.3125.
     # sigma^2 = 5: 0.5 * (1.3125 / 5 + ln 5)
-    value = loss(feats_s=(feat_s, ), feats_t=(feat_t, ))
+    value = loss(
+        feats_s=(feat_s, ), feats_t=(feat_t, ))
     torch.testing.assert_close(value.item(), 0.13125 + 0.5 * 1.6094379124341003)
     set_variance(loss, 0, 2.0)
-    value = loss(feats_s=(feat_s, ), feats_t=(feat_t, ))
+    value = loss(
+        feats_s=(feat_s, ), feats_t=(feat_t, ))
     torch.testing.assert_close(value.item(), 0.328125 + 0.5 * 0.6931471805599453)
 
 
@@ -65,10 +67,13 @@ def test_per_channel_variances_weight_each_channel():
 def test_stages_are_summed_and_the_larger_map_is_pooled_first():
     loss = build(student_channels=[3, 5], teacher_channels=[4, 6])
     feat_s0, feat_t0, feat_s1, feat_t1 = maps((2, 3, 8, 8), (2, 4, 4, 4), (2, 5, 2, 2),
-                                              (2, 6, 4, 4), seed=2)
+                                              (2, 6, 4, 4),
+                                              seed=2)
     per_stage = []
-    for stage, (f_s, f_t) in enumerate(((F.adaptive_avg_pool2d(feat_s0, 4), feat_t0),
-                                        (feat_s1, F.adaptive_avg_pool2d(feat_t1, 2)))):
+    for stage, (f_s, f_t) in enumerate(
+        ((F.adaptive_avg_pool2d(feat_s0,
+                                4), feat_t0), (feat_s1, F.adaptive_avg_pool2d(feat_t1,
+                                                                              2)))):
         mean = loss.regressors[stage](f_s)
         per_stage.append((0.5 * ((mean - f_t)**2 / 5.0 + math.log(5.0))).mean())
     value = loss(feats_s=(feat_s0, feat_s1), feats_t=(feat_t0, feat_t1))
@@ -78,7 +83,8 @@ def test_stages_are_summed_and_the_larger_map_is_pooled_first():
 def test_variances_receive_gradients_and_train():
     loss = build(student_channels=[3], teacher_channels=[2])
     feat_s, feat_t = maps((4, 3, 4, 4), (4, 2, 4, 4), seed=3, grad=True)
-    value = loss(feats_s=(feat_s, ), feats_t=(feat_t, ))
+    value = loss(
+        feats_s=(feat_s, ), feats_t=(feat_t, ))
     value.backward()
     # d/d alpha of 0.5 (e_c / v + log v), v = softplus(alpha) + eps, per channel c
     # with e_c the channel's mean squared error / C (the mean runs over channels too).
@@ -108,6 +114,7 @@ def test_mismatched_channels_and_stage_counts_are_explained():
                  'student_channels[1]=12'):
         assert part in message
     with pytest.raises(ValueError, match='built for 2 student and 2 teacher stages'):
-        loss(feats_s=(feat_s0, ), feats_t=(feat_t0, ))
+        loss(
+            feats_s=(feat_s0, ), feats_t=(feat_t0, ))
     with pytest.raises(ValueError, match='same number of stages'):
         build(student_channels=[8], teacher_channels=[8, 16])

@@ -14,8 +14,9 @@ N = GRID * GRID
 
 def tokens(channels, extra=1, batch=B, grad=False, seed=0):
     gen = torch.Generator().manual_seed(seed)
-    out = tuple(torch.randn(batch, N + extra, channels, generator=gen,
-                            dtype=torch.float64) for _ in range(3))
+    out = tuple(
+        torch.randn(batch, N + extra, channels, generator=gen, dtype=torch.float64)
+        for _ in range(3))
     return tuple(t.requires_grad_(grad) for t in out)
 
 
@@ -31,9 +32,11 @@ def hand_vitkd(loss, tokens_s, tokens_t, extra_s=1, extra_t=1):
     gen = torch.Generator().manual_seed(3)
     low_s = [t[:, extra_s:] for t in tokens_s[:2]]
     low_t = [t[:, extra_t:] for t in tokens_t[:2]]
-    aligned = [F.linear(x, layer.weight, layer.bias)
-               for x, layer in zip(low_s, loss.align_mimic.layers)]
-    mimic = sum(((a - t) ** 2).sum() for a, t in zip(aligned, low_t)) / B * loss.alpha
+    aligned = [
+        F.linear(x, layer.weight, layer.bias)
+        for x, layer in zip(low_s, loss.align_mimic.layers)
+    ]
+    mimic = sum(((a - t)**2).sum() for a, t in zip(aligned, low_t)) / B * loss.alpha
 
     gen_mod = loss.generation
     x = F.linear(tokens_s[2][:, extra_s:], gen_mod.align.weight, gen_mod.align.bias)
@@ -51,7 +54,7 @@ def hand_vitkd(loss, tokens_s, tokens_t, extra_s=1, extra_t=1):
     x = torch.gather(filled, 1, restore[:, :, None].expand(-1, -1, C_T))
     x = x.reshape(B, GRID, GRID, C_T).permute(0, 3, 1, 2)
     x = gen_mod.generation(x).flatten(2).transpose(1, 2)
-    gen_loss = ((x * mask[..., None] - high_t * mask[..., None]) ** 2).sum() / B
+    gen_loss = ((x * mask[..., None] - high_t * mask[..., None])**2).sum() / B
     return mimic + gen_loss * loss.beta / lam, mask
 
 
@@ -82,8 +85,8 @@ def test_shapes_and_reductions():
     assert per_sample.shape == (B, )
     loss.generator = torch.Generator().manual_seed(3)
     loss.reduction = 'mean'
-    torch.testing.assert_close(loss(tokens_s=tokens(C_S), tokens_t=tokens(C_T, seed=1)),
-                               per_sample.mean())
+    torch.testing.assert_close(
+        loss(tokens_s=tokens(C_S), tokens_t=tokens(C_T, seed=1)), per_sample.mean())
     gen = loss.generation(tokens(C_S)[2][:, 1:], loss.token_mask(B, N))
     assert gen.shape == (B, N, C_T)
 
@@ -92,9 +95,11 @@ def test_equal_widths_have_no_aligners():
     loss = ViTKDLoss(C_T, C_T)
     assert loss.align_mimic.layers is None and loss.generation.align is None
     names = {name for name, _ in loss.named_parameters()}
-    assert names == {'generation.mask_token', 'generation.generation.0.weight',
-                     'generation.generation.0.bias', 'generation.generation.2.weight',
-                     'generation.generation.2.bias'}
+    assert names == {
+        'generation.mask_token', 'generation.generation.0.weight',
+        'generation.generation.0.bias', 'generation.generation.2.weight',
+        'generation.generation.2.bias'
+    }
 
 
 def test_gradients_reach_student_and_connectors_not_teacher():
@@ -120,14 +125,22 @@ def test_errors_name_the_fix():
         loss(tokens_s=tokens(C_T), tokens_t=tokens(C_T))
 
 
-def tiny_vit(embed_dims, num_heads, backbone='VisionTransformer',
+def tiny_vit(embed_dims,
+             num_heads,
+             backbone='VisionTransformer',
              head='VisionTransformerClsHead'):
     return dict(
         type='ImageClassifier',
-        backbone=dict(type=backbone,
-                      arch=dict(embed_dims=embed_dims, num_layers=3, num_heads=num_heads,
-                                feedforward_channels=2 * embed_dims),
-                      img_size=32, patch_size=8, out_type='cls_token'),
+        backbone=dict(
+            type=backbone,
+            arch=dict(
+                embed_dims=embed_dims,
+                num_layers=3,
+                num_heads=num_heads,
+                feedforward_channels=2 * embed_dims),
+            img_size=32,
+            patch_size=8,
+            out_type='cls_token'),
         head=dict(type=head, num_classes=5, in_channels=embed_dims))
 
 
@@ -137,17 +150,23 @@ TAPS = ['backbone.layers.0', 'backbone.layers.1', 'backbone.ln1']
 @pytest.mark.parametrize('distilled_student', [False, True])
 def test_distiller_step_with_tapped_vits(distilled_student):
     torch.manual_seed(0)
-    student = (tiny_vit(16, 2, 'DistilledVisionTransformer', 'DeiTDistillHead')
-               if distilled_student else tiny_vit(16, 2))
-    model = MODELS.build(dict(
-        type='ClassificationDistiller',
-        student=student,
-        teacher=tiny_vit(32, 4),
-        distill_losses=dict(loss_vitkd=dict(
-            type='ViTKDLoss', student_channels=16, teacher_channels=32,
-            num_extra_tokens_s=2 if distilled_student else 1, num_extra_tokens_t=1)),
-        student_taps=dict(tokens=TAPS),
-        teacher_taps=dict(tokens=TAPS)))
+    student = (
+        tiny_vit(16, 2, 'DistilledVisionTransformer', 'DeiTDistillHead')
+        if distilled_student else tiny_vit(16, 2))
+    model = MODELS.build(
+        dict(
+            type='ClassificationDistiller',
+            student=student,
+            teacher=tiny_vit(32, 4),
+            distill_losses=dict(
+                loss_vitkd=dict(
+                    type='ViTKDLoss',
+                    student_channels=16,
+                    teacher_channels=32,
+                    num_extra_tokens_s=2 if distilled_student else 1,
+                    num_extra_tokens_t=1)),
+            student_taps=dict(tokens=TAPS),
+            teacher_taps=dict(tokens=TAPS)))
     model.train()
     inputs = torch.randn(2, 3, 32, 32)
     samples = [DataSample().set_gt_label(i) for i in (1, 3)]

@@ -1,4 +1,5 @@
-"""Metafiles: every method config is in exactly one metafile, all imported by model-index."""
+"""Metafiles: every method config is in exactly one metafile, all imported by
+model-index."""
 import os.path as osp
 from glob import glob
 
@@ -10,8 +11,9 @@ SKIPPED = ('_base_', 'demo', 'baselines')
 
 
 def _method_configs():
-    return sorted(p for p in glob(osp.join(ROOT, 'configs', '*', '*.py'))
-                  if osp.basename(osp.dirname(p)) not in SKIPPED)
+    return sorted(
+        p for p in glob(osp.join(ROOT, 'configs', '*', '*.py'))
+        if osp.basename(osp.dirname(p)) not in SKIPPED)
 
 
 def _metafiles():
@@ -71,8 +73,9 @@ def test_reported_results_data():
         assert entry['source'] and isinstance(entry['top1'], float)
         assert 0 < entry['top1'] < 100
         parts = parse_config_name(entry['config'])
-        assert (entry['teacher'], entry['student'], entry['dataset']) == (
-            parts['teacher'], parts['student'], parts['dataset'])
+        assert (entry['teacher'], entry['student'],
+                entry['dataset']) == (parts['teacher'], parts['student'],
+                                      parts['dataset'])
 
 
 def test_reported_numbers_match_readmes():

@@ -78,7 +78,8 @@ def test_skip_without_the_guard_wrapper_is_a_config_error(tmp_path):
 def test_guard_wrapper_alone_refuses_a_nonfinite_loss(action):
     model = nn.Linear(3, 1)
     wrapper = NonFiniteGuardOptimWrapper(
-        action=action, optimizer=torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+        action=action,
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
     wrapper.update_params(model(torch.ones(2, 3)).sum())  # a good step: momentum state
     before = [p.detach().clone() for p in model.parameters()]
     bad = model(torch.ones(2, 3)).sum() * float('inf')

@@ -7,7 +7,8 @@ trainable connector of the losses and their buffers (CRD's memory banks).
 
 With the config's random augmentations (RandomCrop/RandomFlip draw from the global
 ``np.random`` state; each epoch's DataLoader iterator draws its base seed from the global
-torch generator) exactness needs ``EpochSeedHook`` (which ``tools/train.py`` adds): MMEngine
+torch generator) exactness needs ``EpochSeedHook`` (which ``tools/train.py`` adds):
+MMEngine
 0.10.7 does not restore the global RNG states on resume, so the hook reseeds them from
 ``(seed, epoch)`` at every epoch. That case also validates after each epoch, which
 consumes torch RNG between the checkpoint and the next epoch in the uninterrupted run.
@@ -30,8 +31,12 @@ _RUN_IDS = itertools.count()
 def fitnet_config(cfg: Config) -> Config:
     """FitNet on layer2 of the tiny ResNet_CIFAR pair (student width 4, teacher 8)."""
     cfg.model.distill_losses = dict(
-        loss_fitnet=dict(type='FitNetLoss', student_channels=8, teacher_channels=16,
-                         hint_stage=0, loss_weight=1.0))
+        loss_fitnet=dict(
+            type='FitNetLoss',
+            student_channels=8,
+            teacher_channels=16,
+            hint_stage=0,
+            loss_weight=1.0))
     cfg.model.student_taps = dict(feats=['backbone.layer2'])
     cfg.model.teacher_taps = dict(feats=['backbone.layer2'])
     return cfg
@@ -40,10 +45,19 @@ def fitnet_config(cfg: Config) -> Config:
 def crd_config(cfg: Config) -> Config:
     """CRD on the pooled vectors (32 -> 64 wide), one bank row per synthetic sample."""
     cfg.model.distill_losses = dict(
-        loss_crd=dict(type='CRDLoss', student_channels=32, teacher_channels=64,
-                      num_data=32, feat_dim=8, num_negatives=8, loss_weight=0.8))
+        loss_crd=dict(
+            type='CRDLoss',
+            student_channels=32,
+            teacher_channels=64,
+            num_data=32,
+            feat_dim=8,
+            num_negatives=8,
+            loss_weight=0.8))
     cfg.train_dataloader.dataset = dict(
-        type='ContrastiveIndexDataset', num_negatives=8, mode='exact', seed=0,
+        type='ContrastiveIndexDataset',
+        num_negatives=8,
+        mode='exact',
+        seed=0,
         dataset=copy.deepcopy(cfg.train_dataloader.dataset))
     cfg.custom_hooks = [dict(type='ContrastiveEpochHook')]
     return cfg
@@ -52,7 +66,10 @@ def crd_config(cfg: Config) -> Config:
 CASES = {'kd': lambda cfg: cfg, 'fitnet': fitnet_config, 'crd': crd_config}
 
 
-def train(variant: str, work_dir: Path, max_epochs: int, resume: bool = False,
+def train(variant: str,
+          work_dir: Path,
+          max_epochs: int,
+          resume: bool = False,
           augment: bool = False) -> None:
     cfg = Config.fromfile(SYNTHETIC_KD)
     if not augment:

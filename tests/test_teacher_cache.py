@@ -16,10 +16,14 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS, TRANSFORMS
 
 import kd_plugin  # noqa: F401
-from kd_plugin.datasets.transforms.replayable import (BOX_META_KEYS, VIEW_META_KEYS,
-                                                      decode_view, encode_view,
-                                                      random_resized_box)
 from kd_plugin.apis.teacher_cache import build_teacher_cache
+from kd_plugin.datasets.transforms.replayable import (
+    BOX_META_KEYS,
+    VIEW_META_KEYS,
+    decode_view,
+    encode_view,
+    random_resized_box,
+)
 from kd_plugin.utils.checkpoint import load_model_weights, safe_load
 from kd_plugin.utils.teacher_cache import TeacherCache, expand_topk
 
@@ -47,11 +51,14 @@ def _run(transforms, image):
 # ---------------------------------------------------------------- transforms
 @pytest.mark.parametrize('prob', [0.5, 0.3])
 def test_recorded_transforms_draw_as_mmpretrain(prob):
-    stock = [TRANSFORMS.build(dict(type='RandomCrop', crop_size=SIZE, padding=PAD)),
-             TRANSFORMS.build(dict(type='RandomFlip', prob=prob, direction='horizontal'))]
-    recorded = [TRANSFORMS.build(dict(type='RecordedRandomCrop', crop_size=SIZE,
-                                      padding=PAD)),
-                TRANSFORMS.build(dict(type='RecordedRandomFlip', prob=prob))]
+    stock = [
+        TRANSFORMS.build(dict(type='RandomCrop', crop_size=SIZE, padding=PAD)),
+        TRANSFORMS.build(dict(type='RandomFlip', prob=prob, direction='horizontal'))
+    ]
+    recorded = [
+        TRANSFORMS.build(dict(type='RecordedRandomCrop', crop_size=SIZE, padding=PAD)),
+        TRANSFORMS.build(dict(type='RecordedRandomFlip', prob=prob))
+    ]
     image = _image()
     seen = np.zeros(NUM_VIEWS, dtype=int)
     for seed in range(600):
@@ -98,8 +105,8 @@ def test_view_id_round_trips_to_the_parameters():
         assert encode_view(top, left, flipped, cols) == view
         results = dict(img=image.copy(), replay_view=view)
         results = flip(crop(results))
-        assert (results['crop_top'], results['crop_left'], results['flip']) == (
-            top, left, flipped)
+        assert (results['crop_top'], results['crop_left'], results['flip']) == (top, left,
+                                                                                flipped)
         assert results['view_id'] == view
         manual = padded[top:top + SIZE, left:left + SIZE]
         manual = manual[:, ::-1] if flipped else manual
@@ -147,7 +154,7 @@ def _distillers(cfg, cache, **cached_kwargs):
     online = MODELS.build(copy.deepcopy(cfg.model))
     load_model_weights(online.teacher, cfg.model.teacher_ckpt, role='teacher')
     cached_cfg = copy.deepcopy(cfg.model)
-    cached_cfg.update(type='CachedTeacherDistiller', teacher_cache=cache, **cached_kwargs)
+    cached_cfg.update(teacher_cache=cache, **cached_kwargs)
     cached = MODELS.build(cached_cfg)
     cached.student.load_state_dict(online.student.state_dict())
     return online.train(), cached.train()
@@ -177,13 +184,11 @@ def test_full_cache_loss_equals_online_on_fp16_logits(setup):
 
     with torch.no_grad():
         teacher_logits = online.teacher(inputs, mode='tensor')
-    looked_up = cached.teacher_cache.lookup([s.sample_idx for s in samples], views)
+    looked_up = cached.teacher_source.cache.lookup([s.sample_idx for s in samples], views)
     assert torch.equal(looked_up, teacher_logits.half().float())
 
-    calls = []
-    cached.teacher.register_forward_hook(lambda *args: calls.append(1))
+    assert cached.teacher is None  # neither built nor loaded: it cannot run
     cached_losses = cached(inputs, samples, mode='loss')
-    assert not calls  # the teacher never ran
     plain_losses = online(inputs, samples, mode='loss')
     # The online teacher with its logits rounded to fp16: the same numbers exactly.
     online.teacher.head.fc.register_forward_hook(
@@ -198,6 +203,12 @@ def test_full_cache_loss_equals_online_on_fp16_logits(setup):
     # Gradients flow to the student as usual.
     sum(cached_losses.values()).backward()
     assert all(p.grad is not None for p in cached.student.parameters())
+    # A hook that runs the teacher (TeacherEvalHook) gets it built and loaded on demand,
+    # outside the model: no teacher parameters or state-dict keys appear.
+    keys = set(cached.state_dict())
+    torch.testing.assert_close(cached.run_teacher(inputs), teacher_logits)
+    assert cached.teacher is None and set(cached.state_dict()) == keys
+    assert not any('teacher' in name for name, _ in cached.named_parameters())
 
 
 def test_cache_holds_the_teacher_outputs_on_its_adapted_input(setup, tmp_path):
@@ -210,16 +221,16 @@ def test_cache_holds_the_teacher_outputs_on_its_adapted_input(setup, tmp_path):
     online, cached = _distillers(cfg, out)
     data = online.data_preprocessor(_batch(cfg), True)
     samples = data['data_samples']
-    looked_up = cached.teacher_cache.lookup([s.sample_idx for s in samples],
-                                            [s.view_id for s in samples])
+    looked_up = cached.teacher_source.cache.lookup([s.sample_idx for s in samples],
+                                                   [s.view_id for s in samples])
     assert torch.equal(looked_up, online.run_teacher(data['inputs']).half().float())
     assert not torch.equal(looked_up, online.teacher(data['inputs']).half().float())
 
 
 def test_interrupted_build_resumes(setup):
     cfg, out = setup['cfg'], str(setup['folder'] / 'resumed.pth')
-    partial = build_teacher_cache(cfg, out, batch_size=32, chunk_size=3, max_chunks=1,
-                                  progress=False)
+    partial = build_teacher_cache(
+        cfg, out, batch_size=32, chunk_size=3, max_chunks=1, progress=False)
     assert not partial['complete'] and not osp.exists(out)
     assert partial['chunks_computed'] == 1 and partial['bytes'] > 0
     assert len(list(Path(out + '.parts').glob('chunk_*.pth'))) == 1
@@ -236,8 +247,8 @@ def test_interrupted_build_resumes(setup):
 
 def test_topk_cache_expansion(setup):
     cfg, out = setup['cfg'], str(setup['folder'] / 'top2.pth')
-    report = build_teacher_cache(cfg, out, topk=2, batch_size=64, chunk_size=8,
-                                 progress=False)
+    report = build_teacher_cache(
+        cfg, out, topk=2, batch_size=64, chunk_size=8, progress=False)
     assert report['complete'] and report['topk'] == 2  # (2 + 2 bytes) x 2 per view
     data = safe_load(out)
     assert data['values'].shape == data['indices'].shape == (NUM_SAMPLES, NUM_VIEWS, 2)
@@ -257,8 +268,9 @@ def test_topk_cache_expansion(setup):
         assert (p[mask] == 0).all()
         renorm = F.softmax(best.values / temperature, dim=1)
         torch.testing.assert_close(p.gather(1, best.indices), renorm)
-    assert torch.equal(expand_topk(best.values.half(), best.indices, 4, margin=5.0)
-                       .gather(1, best.indices), best.values)
+    assert torch.equal(
+        expand_topk(best.values.half(), best.indices, 4,
+                    margin=5.0).gather(1, best.indices), best.values)
     # The cached distiller runs on the top-k cache (finite loss).
     _, cached = _distillers(cfg, out)
     data = cached.data_preprocessor(_batch(cfg, seed=1), True)
@@ -270,17 +282,22 @@ def test_errors(setup, tmp_path):
     cfg = setup['cfg']
     feature_cfg = copy.deepcopy(cfg.model)
     taps = dict(feats=['backbone.layer3', 'backbone.layer4'])
-    feature_cfg.update(type='CachedTeacherDistiller', teacher_cache=setup['full'],
-                       student_taps=taps, teacher_taps=taps,
-                       distill_losses=dict(
-                           loss_kd=dict(type='KDLoss', temperature=4.0),
-                           loss_at=dict(type='ATLoss'), loss_pkt=dict(type='PKTLoss')))
-    with pytest.raises(ValueError, match=r"\['loss_at', 'loss_pkt'\] ask for the teacher "
-                       r"inputs \['feats_t', 'pooled_t'\]"):
+    feature_cfg.update(
+        teacher_cache=setup['full'],
+        student_taps=taps,
+        teacher_taps=taps,
+        distill_losses=dict(
+            loss_kd=dict(type='KDLoss', temperature=4.0),
+            loss_at=dict(type='ATLoss'),
+            loss_pkt=dict(type='PKTLoss')))
+    with pytest.raises(
+            ValueError,
+            match=r"\['loss_at', 'loss_pkt'\] ask for the teacher "
+            r"inputs \['feats_t', 'pooled_t'\]"):
         MODELS.build(feature_cfg)
     with pytest.raises(FileNotFoundError, match='build_teacher_cache'):
-        MODELS.build(dict(copy.deepcopy(cfg.model), type='CachedTeacherDistiller',
-                          teacher_cache=str(tmp_path / 'missing.pth')))
+        MODELS.build(
+            dict(copy.deepcopy(cfg.model), teacher_cache=str(tmp_path / 'missing.pth')))
     # A stock (unrecorded) pipeline cannot be cached.
     stock = copy.deepcopy(cfg)
     stock.train_dataloader.dataset.pipeline = Config.fromfile(
@@ -304,11 +321,10 @@ def test_command_line(setup, tmp_path, capsys):
     cli = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cli)
     config = tmp_path / 'cached_cfg.py'
-    config.write_text(
-        f'_base_ = [{CONFIG!r}]\n'
-        f"model = dict(teacher_ckpt={setup['cfg'].model.teacher_ckpt!r})\n"
-        f'train_dataloader = dict(dataset=dict(num_samples={NUM_SAMPLES}, '
-        f'pipeline={PIPELINE!r}))\n')
+    config.write_text(f'_base_ = [{CONFIG!r}]\n'
+                      f"model = dict(teacher_ckpt={setup['cfg'].model.teacher_ckpt!r})\n"
+                      f'train_dataloader = dict(dataset=dict(num_samples={NUM_SAMPLES}, '
+                      f'pipeline={PIPELINE!r}))\n')
     out = str(tmp_path / 'cli.pth')
     report = cli.main([str(config), '--topk', '3', '--out', out, '--batch-size', '40'])
     assert report['complete'] and report['topk'] == 3 and osp.isfile(out)
@@ -320,13 +336,13 @@ def test_training_run_with_cached_teacher(setup, tmp_path):
     """A real (1 epoch) runner run: view ids travel from the pipeline to the lookup."""
     from mmengine.runner import Runner
     cfg = copy.deepcopy(setup['cfg'])
-    cfg.model.update(type='CachedTeacherDistiller', teacher_cache=setup['full'])
+    cfg.model.update(teacher_cache=setup['full'])
     cfg.train_cfg.update(max_epochs=1, val_interval=10)
     cfg.work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(cfg)
-    runner.model.teacher.register_forward_hook(
-        lambda *args: pytest.fail('the teacher ran'))
+    assert runner.model.teacher is None  # neither built nor loaded
     runner.train()
+    assert '_standby' not in runner.model.__dict__  # nothing asked to run it
     loss_kd = runner.message_hub.get_scalar('train/loss_kd').current()
     assert np.isfinite(loss_kd) and loss_kd > 0
 
@@ -344,22 +360,26 @@ SHAPES = [(20, 28), (32, 18), (24, 24), (40, 30), (12, 45), (26, 33), (36, 22), 
 
 
 def _rrc(**kwargs):
-    args = dict(type='RecordedRandomResizedCrop', scale=SIZE, num_draws=DRAWS,
-                seed=RRC_SEED)
+    args = dict(
+        type='RecordedRandomResizedCrop', scale=SIZE, num_draws=DRAWS, seed=RRC_SEED)
     return TRANSFORMS.build(dict(args, **kwargs))
 
 
-@pytest.mark.parametrize('ranges', [dict(), dict(crop_ratio_range=(0.5, 1.0)),
-                                    dict(crop_ratio_range=(0.9, 1.0),
-                                         aspect_ratio_range=(2.0, 3.0), max_attempts=3)])
+@pytest.mark.parametrize('ranges', [
+    dict(),
+    dict(crop_ratio_range=(0.5, 1.0)),
+    dict(crop_ratio_range=(0.9, 1.0), aspect_ratio_range=(2.0, 3.0), max_attempts=3)
+])
 def test_resized_crop_boxes_are_mmpretrain_draws(ranges):
     """Given the same generator, the box is MMPretrain RandomResizedCrop's (attempts,
     then the central fallback), drawing exactly as much; the output image is the
     stock transform's for that box."""
     stock = TRANSFORMS.build(dict(type='RandomResizedCrop', scale=SIZE, **ranges))
-    args = [ranges.get('crop_ratio_range', (0.08, 1.0)),
-            ranges.get('aspect_ratio_range', (3. / 4., 4. / 3.)),
-            ranges.get('max_attempts', 10)]
+    args = [
+        ranges.get('crop_ratio_range', (0.08, 1.0)),
+        ranges.get('aspect_ratio_range', (3. / 4., 4. / 3.)),
+        ranges.get('max_attempts', 10)
+    ]
     for height, width in SHAPES:
         image = np.zeros((height, width, 3), dtype=np.uint8)
         for seed in range(100):
@@ -390,12 +410,15 @@ def test_resized_crops_fixed_per_sample_and_valid():
         # Deterministic: the same boxes from another instance, whatever numpy's state.
         np.random.seed(index)
         assert boxes == [_rrc().crop_box(height, width, index, d) for d in range(DRAWS)]
-        assert boxes != [other_seed.crop_box(height, width, index, d)
-                         for d in range(DRAWS)]
+        assert boxes != [
+            other_seed.crop_box(height, width, index, d) for d in range(DRAWS)
+        ]
         for top, left, box_h, box_w in boxes:
             assert 0 <= top and top + box_h <= height and 0 <= left
             assert left + box_w <= width and box_h > 0 and box_w > 0
-    boxes = [crop.crop_box(300, 400, index, d) for index in range(50) for d in range(DRAWS)]
+    boxes = [
+        crop.crop_box(300, 400, index, d) for index in range(50) for d in range(DRAWS)
+    ]
     assert len(set(boxes)) == len(boxes)  # distinct crops
     area = np.array([h * w for _, _, h, w in boxes]) / (300 * 400)
     ratio = np.array([w / h for _, _, h, w in boxes])
@@ -440,12 +463,12 @@ def rrc_setup(setup):
     full cache of its teacher (setup's checkpoint)."""
     root = setup['folder'] / 'images'
     for index, (height, width) in enumerate(SHAPES):
-        image = np.random.default_rng(index).integers(0, 256, (height, width, 3),
-                                                      dtype=np.uint8)
+        image = np.random.default_rng(index).integers(
+            0, 256, (height, width, 3), dtype=np.uint8)
         mmcv.imwrite(image, str(root / f'class_{index % 4}' / f'{index}.png'))
     cfg = copy.deepcopy(setup['cfg'])
-    cfg.train_dataloader.dataset = dict(type='CustomDataset', data_root=str(root),
-                                        pipeline=RRC_PIPELINE)
+    cfg.train_dataloader.dataset = dict(
+        type='CustomDataset', data_root=str(root), pipeline=RRC_PIPELINE)
     full = str(setup['folder'] / 'rrc_full.pth')
     report = build_teacher_cache(cfg, full, batch_size=5, chunk_size=3, progress=False)
     return dict(cfg=cfg, full=full, report=report)
@@ -454,8 +477,8 @@ def rrc_setup(setup):
 def test_resized_crop_cache_holds_every_view_and_its_box(rrc_setup):
     report, cfg = rrc_setup['report'], rrc_setup['cfg']
     assert report['complete'] and report['crop_boxes'] and report['chunks_computed'] == 3
-    assert (report['num_samples'], report['num_views'], report['num_classes']) == (
-        len(SHAPES), 2 * DRAWS, 4)
+    assert (report['num_samples'], report['num_views'],
+            report['num_classes']) == (len(SHAPES), 2 * DRAWS, 4)
     assert report['bytes'] == osp.getsize(rrc_setup['full']) and report['build_s'] > 0
     data = safe_load(rrc_setup['full'])
     assert data['logits'].shape == (len(SHAPES), 2 * DRAWS, 4)
@@ -465,7 +488,8 @@ def test_resized_crop_cache_holds_every_view_and_its_box(rrc_setup):
     for index in range(len(dataset)):
         height, width = mmcv.imread(dataset.get_data_info(index)['img_path']).shape[:2]
         assert data['crop_boxes'][index].tolist() == [
-            list(crop.crop_box(height, width, index, d)) for d in range(DRAWS)]
+            list(crop.crop_box(height, width, index, d)) for d in range(DRAWS)
+        ]
     # The views and boxes the cache holds are the training pipeline's.
     cache = TeacherCache(rrc_setup['full'])
     batch = _batch(cfg, seed=3)
@@ -480,10 +504,8 @@ def test_resized_crop_cache_loss_equals_online(rrc_setup):
     online, cached = _distillers(cfg, rrc_setup['full'])
     data = online.data_preprocessor(_batch(cfg, seed=4), True)
     inputs, samples = data['inputs'], data['data_samples']
-    calls = []
-    cached.teacher.register_forward_hook(lambda *args: calls.append(1))
+    assert cached.teacher is None
     cached_losses = cached(inputs, samples, mode='loss')
-    assert not calls
     online.teacher.head.fc.register_forward_hook(
         lambda module, args, output: output.half().float())
     rounded_losses = online(inputs, samples, mode='loss')
@@ -494,11 +516,11 @@ def test_resized_crop_cache_loss_equals_online(rrc_setup):
 
 def test_resized_crop_cache_resumes_with_workers(rrc_setup, tmp_path):
     cfg, out = rrc_setup['cfg'], str(tmp_path / 'resumed.pth')
-    partial = build_teacher_cache(cfg, out, batch_size=4, chunk_size=3, max_chunks=2,
-                                  progress=False)
+    partial = build_teacher_cache(
+        cfg, out, batch_size=4, chunk_size=3, max_chunks=2, progress=False)
     assert not partial['complete'] and partial['chunks_computed'] == 2
-    finished = build_teacher_cache(cfg, out, batch_size=7, chunk_size=3, num_workers=2,
-                                   progress=False)
+    finished = build_teacher_cache(
+        cfg, out, batch_size=7, chunk_size=3, num_workers=2, progress=False)
     assert finished['complete']
     assert (finished['chunks_skipped'], finished['chunks_computed']) == (2, 1)
     resumed, full = safe_load(out), safe_load(rrc_setup['full'])
@@ -507,11 +529,11 @@ def test_resized_crop_cache_resumes_with_workers(rrc_setup, tmp_path):
     # Another crop seed is another build: its chunks are not mixed in.
     other = copy.deepcopy(cfg)
     other.train_dataloader.dataset.pipeline[1]['seed'] = RRC_SEED + 1
-    build_teacher_cache(cfg, str(tmp_path / 'other.pth'), chunk_size=3, max_chunks=1,
-                        progress=False)
+    build_teacher_cache(
+        cfg, str(tmp_path / 'other.pth'), chunk_size=3, max_chunks=1, progress=False)
     with pytest.raises(ValueError, match='another build'):
-        build_teacher_cache(other, str(tmp_path / 'other.pth'), chunk_size=3,
-                            progress=False)
+        build_teacher_cache(
+            other, str(tmp_path / 'other.pth'), chunk_size=3, progress=False)
 
 
 def test_resized_crop_cache_mismatch_errors(setup, rrc_setup):
@@ -530,17 +552,19 @@ def test_resized_crop_cache_mismatch_errors(setup, rrc_setup):
         cifar_cached(data['inputs'], data['data_samples'], mode='loss')
     # Without 'crop_box' in the data samples the lookup still works (unchecked).
     unchecked = copy.deepcopy(cfg)
-    unchecked.train_dataloader.dataset.pipeline[-1] = dict(type='PackInputs',
-                                                           meta_keys=VIEW_META_KEYS)
+    unchecked.train_dataloader.dataset.pipeline[-1] = dict(
+        type='PackInputs', meta_keys=VIEW_META_KEYS)
     data = cached.data_preprocessor(_batch(unchecked), True)
-    assert torch.isfinite(cached(data['inputs'], data['data_samples'],
-                                 mode='loss')['loss_kd'])
+    assert torch.isfinite(
+        cached(data['inputs'], data['data_samples'], mode='loss')['loss_kd'])
     # Pipelines a cache cannot replay.
-    for pipeline, match in (
-            ([dict(type='LoadImageFromFile'), dict(type='RandomResizedCrop', scale=SIZE),
-              *RRC_PIPELINE[2:]], 'RandomResizedCrop'),
-            ([*RRC_PIPELINE[:2], dict(type='RecordedRandomCrop', crop_size=SIZE),
-              *RRC_PIPELINE[2:]], 'several recorded crops')):
+    for pipeline, match in (([
+            dict(type='LoadImageFromFile'),
+            dict(type='RandomResizedCrop', scale=SIZE), *RRC_PIPELINE[2:]
+    ], 'RandomResizedCrop'), ([
+            *RRC_PIPELINE[:2],
+            dict(type='RecordedRandomCrop', crop_size=SIZE), *RRC_PIPELINE[2:]
+    ], 'several recorded crops')):
         bad = copy.deepcopy(cfg)
         bad.train_dataloader.dataset.pipeline = pipeline
         with pytest.raises(ValueError, match=match):
@@ -551,11 +575,11 @@ def test_training_run_with_resized_crop_cache(rrc_setup, tmp_path):
     """A real runner epoch: crop boxes travel through the DataLoader and are checked."""
     from mmengine.runner import Runner
     cfg = copy.deepcopy(rrc_setup['cfg'])
-    cfg.model.update(type='CachedTeacherDistiller', teacher_cache=rrc_setup['full'])
+    cfg.model.update(teacher_cache=rrc_setup['full'])
     cfg.train_cfg.update(max_epochs=1, val_interval=10)
     cfg.work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(cfg)
-    runner.model.teacher.register_forward_hook(
-        lambda *args: pytest.fail('the teacher ran'))
+    assert runner.model.teacher is None  # neither built nor loaded
     runner.train()
+    assert '_standby' not in runner.model.__dict__  # nothing asked to run it
     assert np.isfinite(runner.message_hub.get_scalar('train/loss_kd').current())

@@ -1,20 +1,28 @@
-"""KD_PLUGIN_TRUSTED_CHECKPOINTS=1 opts in to loading legacy files outside the allow-list."""
+"""KD_PLUGIN_TRUSTED_CHECKPOINTS=1 opts in to loading legacy files outside the
+allow-list."""
 import argparse
 
 import pytest
 import torch
 from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import CheckpointLoader
+from test_checkpoint_safety import Exploit
 
 from kd_plugin.utils import UnsafeCheckpointError, safe_checkpoint_loading, safe_load
-from test_checkpoint_safety import Exploit
 
 
 @pytest.fixture
 def legacy_checkpoint(tmp_path):
     path = tmp_path / 'legacy.pth'
-    torch.save({'state_dict': {'w': torch.ones(2)},
-                'meta': {'args': argparse.Namespace(lr=0.1)}}, path)
+    torch.save(
+        {
+            'state_dict': {
+                'w': torch.ones(2)
+            },
+            'meta': {
+                'args': argparse.Namespace(lr=0.1)
+            }
+        }, path)
     return path
 
 
@@ -35,8 +43,8 @@ def test_only_the_value_1_opts_in(legacy_checkpoint, monkeypatch, value):
         safe_load(str(legacy_checkpoint))
 
 
-def test_with_the_variable_a_legacy_file_loads_with_a_warning(legacy_checkpoint, monkeypatch,
-                                                              capsys):
+def test_with_the_variable_a_legacy_file_loads_with_a_warning(legacy_checkpoint,
+                                                              monkeypatch, capsys):
     monkeypatch.setenv('KD_PLUGIN_TRUSTED_CHECKPOINTS', '1')
     MMLogger.get_instance('trusted_checkpoint_test')  # print_log's 'current' logger
     with safe_checkpoint_loading():  # the runner path, as the default runtime installs it

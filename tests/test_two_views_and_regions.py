@@ -3,7 +3,6 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
-
 from test_distiller import classifier
 
 WEAK = [dict(type='RandomCrop', crop_size=16, padding=2)]
@@ -12,23 +11,34 @@ STRONG = WEAK + [dict(type='Cutout', shape=6, pad_val=(125, 123, 114))]
 
 def two_view_batch(size: int = 4) -> dict:
     init_default_scope('mmpretrain')
-    dataset = DATASETS.build(dict(
-        type='SyntheticClsDataset', num_samples=size, num_classes=5, image_size=16,
-        pipeline=[dict(type='MultiView', num_views=[1, 1], transforms=[WEAK, STRONG]),
-                  dict(type='PackInputs')]))
+    dataset = DATASETS.build(
+        dict(
+            type='SyntheticClsDataset',
+            num_samples=size,
+            num_classes=5,
+            image_size=16,
+            pipeline=[
+                dict(type='MultiView', num_views=[1, 1], transforms=[WEAK, STRONG]),
+                dict(type='PackInputs')
+            ]))
     return pseudo_collate([dataset[i] for i in range(size)])
 
 
 def test_two_view_batch_gives_strong_logits_of_both_models():
-    model = MODELS.build(dict(
-        type='ClassificationDistiller',
-        student=classifier(4), teacher=classifier(8),
-        data_preprocessor=dict(type='MultiViewClsDataPreprocessor', num_classes=5,
-                               mean=[127.5] * 3, std=[64.0] * 3),
-        distill_losses=dict(
-            loss_mlkd=dict(type='MLKDLoss', temperature=4.0, loss_weight=0.9),
-            loss_cls_strong=dict(type='StrongViewCELoss', loss_weight=0.1)),
-        student_loss_weight=0.1))
+    model = MODELS.build(
+        dict(
+            type='ClassificationDistiller',
+            student=classifier(4),
+            teacher=classifier(8),
+            data_preprocessor=dict(
+                type='MultiViewClsDataPreprocessor',
+                num_classes=5,
+                mean=[127.5] * 3,
+                std=[64.0] * 3),
+            distill_losses=dict(
+                loss_mlkd=dict(type='MLKDLoss', temperature=4.0, loss_weight=0.9),
+                loss_cls_strong=dict(type='StrongViewCELoss', loss_weight=0.1)),
+            student_loss_weight=0.1))
     data = model.data_preprocessor(two_view_batch(), training=True)
     assert data['inputs'].shape == (8, 3, 16, 16)
     weak, strong = data['inputs'].chunk(2)
@@ -46,9 +56,12 @@ def test_two_view_batch_gives_strong_logits_of_both_models():
 
 
 def test_strong_inputs_without_two_views_is_an_actionable_error():
-    model = MODELS.build(dict(
-        type='ClassificationDistiller', student=classifier(4), teacher=classifier(8),
-        distill_losses=dict(loss_mlkd=dict(type='MLKDLoss'))))
+    model = MODELS.build(
+        dict(
+            type='ClassificationDistiller',
+            student=classifier(4),
+            teacher=classifier(8),
+            distill_losses=dict(loss_mlkd=dict(type='MLKDLoss'))))
     inputs = torch.randn(4, 3, 16, 16)
     from mmpretrain.structures import DataSample
     samples = [DataSample().set_gt_label(0) for _ in range(4)]
@@ -61,10 +74,14 @@ def test_strong_inputs_without_two_views_is_an_actionable_error():
 
 
 def test_sdd_regions_come_from_each_models_own_classifier():
-    model = MODELS.build(dict(
-        type='ClassificationDistiller', student=classifier(4), teacher=classifier(8),
-        distill_losses=dict(loss_sdd=dict(type='SDDLoss', levels=(1, 2),
-                                          temperature=4.0, loss_weight=0.9))))
+    model = MODELS.build(
+        dict(
+            type='ClassificationDistiller',
+            student=classifier(4),
+            teacher=classifier(8),
+            distill_losses=dict(
+                loss_sdd=dict(
+                    type='SDDLoss', levels=(1, 2), temperature=4.0, loss_weight=0.9))))
     torch.manual_seed(0)
     inputs = torch.randn(4, 3, 32, 32)
     from mmpretrain.structures import DataSample
@@ -73,13 +90,16 @@ def test_sdd_regions_come_from_each_models_own_classifier():
 
     from kd_plugin.models.dis_losses import spp_region_logits
     with torch.no_grad():
-        regions = [spp_region_logits(m.extract_feat(inputs, stage='backbone')[-1],
-                                     m.head.fc.weight, m.head.fc.bias, (1, 2))
-                   for m in (model.student, model.teacher)]
+        regions = [
+            spp_region_logits(
+                m.extract_feat(inputs, stage='backbone')[-1], m.head.fc.weight,
+                m.head.fc.bias, (1, 2)) for m in (model.student, model.teacher)
+        ]
         # 32 px input -> 4 x 4 final map: region 0 is the model's own logits.
         torch.testing.assert_close(regions[0][:, :, 0], model.student(inputs))
         expected = MODELS.build(dict(type='SDDKDLoss', temperature=4.0, loss_weight=0.9))(
-            region_logits_s=regions[0], region_logits_t=regions[1],
+            region_logits_s=regions[0],
+            region_logits_t=regions[1],
             target=torch.arange(4))
     torch.testing.assert_close(loss.detach(), expected)
     loss.backward()
@@ -88,21 +108,24 @@ def test_sdd_regions_come_from_each_models_own_classifier():
 
 
 def test_default_feature_map_is_what_each_zoo_classifier_pools():
-    from mmengine.config import Config
     from pathlib import Path
+
+    from mmengine.config import Config
     root = Path(__file__).parent.parent / 'configs' / '_base_' / 'models' / 'cifar'
-    for arch in ('resnet8x4', 'ShuffleV1', 'ShuffleV2', 'MobileNetV2', 'vgg8', 'wrn_16_2'):
-        model = MODELS.build(dict(
-            type='ClassificationDistiller',
-            student=Config.fromfile(root / f'{arch}.py').model,
-            distill_losses=dict(loss_probe=dict(type='FeatureMapProbe')))).eval()
+    for arch in ('resnet8x4', 'ShuffleV1', 'ShuffleV2', 'MobileNetV2', 'vgg8',
+                 'wrn_16_2'):
+        model = MODELS.build(
+            dict(
+                type='ClassificationDistiller',
+                student=Config.fromfile(root / f'{arch}.py').model,
+                distill_losses=dict(loss_probe=dict(type='FeatureMapProbe')))).eval()
         inputs = torch.randn(2, 3, 32, 32)
         from mmpretrain.structures import DataSample
         model.loss(inputs, [DataSample().set_gt_label(0) for _ in range(2)])
         feature_map = model.distill_losses['loss_probe'].feature_map[-1]
         pooled = feature_map.mean(dim=(2, 3))
-        torch.testing.assert_close(model.student.head.fc(pooled), model.student(inputs),
-                                   msg=arch)
+        torch.testing.assert_close(
+            model.student.head.fc(pooled), model.student(inputs), msg=arch)
 
 
 @MODELS.register_module(force=True)
@@ -131,10 +154,13 @@ class AuxKDLoss(torch.nn.Module):
 
 
 def test_aux_batch_runs_both_models_on_the_built_batch():
-    model = MODELS.build(dict(
-        type='ClassificationDistiller', student=classifier(4), teacher=classifier(8),
-        aux_batch=dict(type='FirstHalfBatch'),
-        distill_losses=dict(loss_aux=dict(type='AuxKDLoss'))))
+    model = MODELS.build(
+        dict(
+            type='ClassificationDistiller',
+            student=classifier(4),
+            teacher=classifier(8),
+            aux_batch=dict(type='FirstHalfBatch'),
+            distill_losses=dict(loss_aux=dict(type='AuxKDLoss'))))
     model.eval()
     torch.manual_seed(0)
     inputs = torch.randn(4, 3, 16, 16)
@@ -147,9 +173,12 @@ def test_aux_batch_runs_both_models_on_the_built_batch():
         expected = (model.student(aux) - model.teacher(aux)).square().mean()
     torch.testing.assert_close(loss.detach(), expected)
     try:
-        MODELS.build(dict(type='ClassificationDistiller', student=classifier(4),
-                          teacher=classifier(8),
-                          distill_losses=dict(loss_aux=dict(type='AuxKDLoss'))))
+        MODELS.build(
+            dict(
+                type='ClassificationDistiller',
+                student=classifier(4),
+                teacher=classifier(8),
+                distill_losses=dict(loss_aux=dict(type='AuxKDLoss'))))
     except ValueError as error:
         assert 'aux_batch' in str(error)
     else:

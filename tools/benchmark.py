@@ -14,8 +14,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from kd_plugin.apis.benchmark import (format_table, profile_distill_step,  # noqa: E402
-                                      run_benchmark)
+from kd_plugin.apis.benchmark import format_table, profile_distill_step, run_benchmark
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -25,40 +24,58 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument('--iters', type=int, default=10, help='timed rounds')
     parser.add_argument('--warmup', type=int, default=2, help='untimed rounds first')
-    parser.add_argument('--batch-size', type=int,
-                        help="default: the config's train batch size")
-    parser.add_argument('--image-size', type=int,
-                        help="default: what the config's training pipeline produces "
-                        '(32 for CIFAR configs, 224 for in1k ones)')
+    parser.add_argument(
+        '--batch-size', type=int, help="default: the config's train batch size")
+    parser.add_argument(
+        '--image-size',
+        type=int,
+        help="default: what the config's training pipeline produces "
+        '(32 for CIFAR configs, 224 for in1k ones)')
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
-    parser.add_argument('--amp', action='store_true',
-                        help='autocast (bf16 on CPU, fp16 on CUDA) and check that the '
-                        'losses stay finite')
-    parser.add_argument('--channels-last', action='store_true',
-                        help="turn the distiller's channels_last option on")
-    parser.add_argument('--no-memory', action='store_true',
-                        help='skip the per-variant memory subprocesses')
-    parser.add_argument('--no-cached', action='store_true',
-                        help='skip the cached-teacher variant')
-    parser.add_argument('--profile', action='store_true',
-                        help='also print torch.profiler tables of one step per variant')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='autocast (bf16 on CPU, fp16 on CUDA) and check that the '
+        'losses stay finite')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help="turn the distiller's channels_last option on")
+    parser.add_argument(
+        '--no-memory',
+        action='store_true',
+        help='skip the per-variant memory subprocesses')
+    parser.add_argument(
+        '--no-cached', action='store_true', help='skip the cached-teacher variant')
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='also print torch.profiler tables of one step per variant')
     parser.add_argument('--out', help='write the report as JSON here')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    report = run_benchmark(args.config, args.iters, args.warmup, args.batch_size,
-                           args.image_size, args.device, args.amp,
-                           memory=not args.no_memory, cached=not args.no_cached,
-                           channels_last=args.channels_last)
+    report = run_benchmark(
+        args.config,
+        args.iters,
+        args.warmup,
+        args.batch_size,
+        args.image_size,
+        args.device,
+        args.amp,
+        memory=not args.no_memory,
+        cached=not args.no_cached,
+        channels_last=args.channels_last)
     print(format_table(report))
     print(f"cache: {report['cache']['status']} ({report['cache']['why']})")
     if report['memory_method']:
         print(f"memory: {report['memory_method']}")
     if args.profile:
-        print(profile_distill_step(args.config, report['batch_size'], args.image_size,
-                                   args.device, args.warmup))
+        print(
+            profile_distill_step(args.config, report['batch_size'], args.image_size,
+                                 args.device, args.warmup))
     if args.out:
         with open(args.out, 'w') as file:
             json.dump(report, file, indent=2)

@@ -22,7 +22,7 @@ from mmengine.runner import Runner
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
-import kd_plugin  # noqa: E402,F401
+import kd_plugin  # noqa: F401
 
 STEPS = (
     ('teacher', 'configs/demo/demo_teacher_resnet18w16_digits.py'),
@@ -61,8 +61,10 @@ def plot(curves: dict, path: str) -> None:
     figure, axes = plt.subplots(figsize=(6, 4))
     for label, curve in curves.items():
         axes.plot(*zip(*curve), label=label, marker='.')
-    axes.set(xlabel='epoch', ylabel='test top-1 (%)',
-             title='Digits (500 training images): KD on a tiny student')
+    axes.set(
+        xlabel='epoch',
+        ylabel='test top-1 (%)',
+        title='Digits (500 training images): KD on a tiny student')
     axes.grid(alpha=0.3)
     axes.legend()
     figure.tight_layout()
@@ -81,8 +83,8 @@ def main() -> None:
         step_dir = osp.join(args.work_dir, label.split()[0].lower())
         overrides = {}
         if label == 'KD student':
-            overrides['model.teacher_ckpt'] = osp.join(
-                args.work_dir, 'teacher', f'epoch_{args.epochs}.pth')
+            overrides['model.teacher_ckpt'] = osp.join(args.work_dir, 'teacher',
+                                                       f'epoch_{args.epochs}.pth')
         runner = train(config, step_dir, args.epochs, **overrides)
         model = getattr(runner.model, 'student', runner.model)
         params[label] = sum(p.numel() for p in model.parameters())

@@ -16,21 +16,27 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import kd_plugin  # noqa: E402,F401
-from kd_plugin.apis.smoke import build_smoke_teacher_cache, smoke_config  # noqa: E402
+import kd_plugin  # noqa: F401
+from kd_plugin.apis.smoke import build_smoke_teacher_cache, smoke_config
 
 
-def run_smoke(config: str, iters: int = 2, batch_size: int = 2, image_size: int = 32,
+def run_smoke(config: str,
+              iters: int = 2,
+              batch_size: int = 2,
+              image_size: int = 32,
               work_dir: str = None) -> dict:
     """Train ``iters`` iterations and validate; return the last losses and metrics."""
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = smoke_config(Config.fromfile(config), iters, batch_size, image_size,
-                           work_dir or tmp)
+        cfg = smoke_config(
+            Config.fromfile(config), iters, batch_size, image_size, work_dir or tmp)
         build_smoke_teacher_cache(cfg)
         runner = Runner.from_cfg(cfg)
         runner.train()
         scalars = runner.message_hub.log_scalars
-        losses = {k: v.current() for k, v in scalars.items() if k.startswith('train/loss')}
+        losses = {
+            k: v.current()
+            for k, v in scalars.items() if k.startswith('train/loss')
+        }
         metrics = {k: v.current() for k, v in scalars.items() if k.startswith('val/')}
     bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
     if bad:
@@ -48,7 +54,8 @@ def main() -> None:
     args = parser.parse_args()
     result = run_smoke(args.config, args.iters, args.batch_size, args.image_size,
                        args.work_dir)
-    print(f'smoke OK: {args.config} losses={result["losses"]} metrics={result["metrics"]}')
+    print(
+        f'smoke OK: {args.config} losses={result["losses"]} metrics={result["metrics"]}')
 
 
 if __name__ == '__main__':

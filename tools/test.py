@@ -13,9 +13,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import kd_plugin  # noqa: E402,F401  (registers the plugin's modules)
-from kd_plugin.engine import setup_cpu_distributed  # noqa: E402
-from kd_plugin.utils import safe_checkpoint_loading  # noqa: E402
+import kd_plugin  # noqa: F401  (registers the plugin's modules)
+from kd_plugin.engine import setup_cpu_distributed
+from kd_plugin.utils import safe_checkpoint_loading
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,17 +23,28 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the directory to save the evaluation metrics')
-    parser.add_argument('--out', help='dump the metrics (.json) or the predictions (.pkl)')
-    parser.add_argument('--out-item', choices=['metrics', 'pred'], default='metrics',
-                        help='what --out dumps')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--out', help='dump the metrics (.json) or the predictions (.pkl)')
+    parser.add_argument(
+        '--out-item',
+        choices=['metrics', 'pred'],
+        default='metrics',
+        help='what --out dumps')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. test_dataloader.batch_size=32')
     parser.add_argument('--amp', action='store_true', help='test with mixed precision')
-    parser.add_argument('--no-pin-memory', action='store_true',
-                        help='do not pin memory in the dataloader')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='do not pin memory in the dataloader')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -58,7 +69,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.out and args.out_item == 'pred':
         evaluators = cfg.test_evaluator
         evaluators = [evaluators] if isinstance(evaluators, dict) else list(evaluators)
-        cfg.test_evaluator = evaluators + [dict(type='DumpResults', out_file_path=args.out)]
+        cfg.test_evaluator = evaluators + [
+            dict(type='DumpResults', out_file_path=args.out)
+        ]
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg

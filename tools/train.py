@@ -13,9 +13,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import kd_plugin  # noqa: E402,F401  (registers the plugin's modules)
-from kd_plugin.engine import setup_cpu_distributed  # noqa: E402
-from kd_plugin.utils import safe_checkpoint_loading  # noqa: E402
+import kd_plugin  # noqa: F401  (registers the plugin's modules)
+from kd_plugin.engine import setup_cpu_distributed
+from kd_plugin.utils import safe_checkpoint_loading
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,24 +23,40 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from the given checkpoint, or from the latest checkpoint in the '
         'work dir when no path is given')
-    parser.add_argument('--amp', action='store_true',
-                        help='enable automatic-mixed-precision training')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='do not evaluate checkpoints during training')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the learning rate by the actual total batch size')
-    parser.add_argument('--no-pin-memory', action='store_true',
-                        help='do not pin memory in the dataloaders')
-    parser.add_argument('--no-persistent-workers', action='store_true',
-                        help='do not keep dataloader workers alive between epochs')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--amp', action='store_true', help='enable automatic-mixed-precision training')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the actual total batch size')
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='do not pin memory in the dataloaders')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='do not keep dataloader workers alive between epochs')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. train_dataloader.batch_size=32')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     # torch.distributed.launch (used by `mim train --launcher pytorch`) passes either.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()

@@ -7,16 +7,17 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # The papers report the best test top-1 over training: keep that checkpoint too.
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2,
-                    save_best='auto'),
+    checkpoint=dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
     # Reseeds the augmentation RNGs from (seed, epoch) each epoch, so --resume continues
     # with the draws an uninterrupted run makes (kd_plugin/engine/epoch_seed.py).
     epoch_seed=dict(type='EpochSeedHook'),
     # MMEngine's checkpoint loading through kd_plugin's allow-list while the run lasts
-    # (torch >= 2.6 refuses runner checkpoints otherwise; kd_plugin/engine/safe_loading.py).
-    # Switch off with default_hooks = dict(safe_checkpoint_loading=None).
+    # (torch >= 2.6 refuses runner checkpoints otherwise;
+    # kd_plugin/engine/safe_loading.py). Switch off with default_hooks =
+    # dict(safe_checkpoint_loading=None).
     safe_checkpoint_loading=dict(type='SafeCheckpointLoadingHook'),
 )
 

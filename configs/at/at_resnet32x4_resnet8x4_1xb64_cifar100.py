@@ -1,7 +1,12 @@
 # AT (Zagoruyko & Komodakis, ICLR 2017), resnet32x4 -> resnet8x4, CIFAR-100
 # (methods_feature.md 3.2, mdistiller's settings): feats[1:] of both (the stages without
 # the stem), p 2, weight 1000, CE 1; lr from the pair base.
-_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

@@ -2,7 +2,12 @@
 # (methods_feature.md 3.2, mdistiller's settings): feats[1:] of both (the stages without
 # the stem), p 2, weight 1000, CE 1; lr from the pair base. RepDistiller reports 70.55
 # (spec 5.1).
-_base_ = ['../_base_/distill/resnet56_resnet20_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet56_resnet20_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

@@ -1,7 +1,8 @@
 # `ShuffleV1` of the CIFAR zoo trained alone on CIFAR-100 (no teacher), with the recipe of
-# RepDistiller's train_teacher.py (the CRD teachers): batch 64, SGD, 240 epochs, x0.1 after
-# epochs 150/180/210; lr 0.01, which RepDistiller's train_teacher.py sets for MobileNetV2,
-# ShuffleV1 and ShuffleV2 (as train_student.py does, methods_feature.md section 1.1).
+# RepDistiller's train_teacher.py (the CRD teachers): batch 64, SGD, 240 epochs, x0.1
+# after epochs 150/180/210; lr 0.01, which RepDistiller's train_teacher.py sets for
+# MobileNetV2, ShuffleV1 and ShuffleV2 (as train_student.py does, methods_feature.md
+# section 1.1).
 _base_ = [
     '../_base_/models/cifar/ShuffleV1.py',
     '../_base_/datasets/cifar100_bs64.py',

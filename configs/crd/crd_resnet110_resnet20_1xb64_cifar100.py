@@ -3,7 +3,12 @@
 # other classes ("exact"), NCE temperature 0.07, bank momentum 0.5, weight 0.8, CE
 # weight 1, no logit KD, lr 0.05 (pair base). RepDistiller reports 71.46 (its README's
 # R110 -> R20 column, spec 5.1).
-_base_ = ['../_base_/distill/resnet110_resnet20_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet110_resnet20_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 num_negatives = 16384
 model = dict(

@@ -3,7 +3,12 @@
 # K = 16384 negatives of other classes ("exact"), NCE temperature 0.07, bank momentum
 # 0.5, weight 0.8, CE weight 1, no logit KD, lr 0.01 (pair base: MobileNetV2 /
 # ShuffleNet student, as RepDistiller). RepDistiller reports 75.65 (spec 5.2).
-_base_ = ['../_base_/distill/resnet32x4_shufflev2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_shufflev2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 num_negatives = 16384
 model = dict(

@@ -6,7 +6,12 @@
 # momentum 0.5, weight 0.8, CE weight 1, no logit KD; 8 x 32 images, lr 0.1 (the pair
 # base, as mdistiller's batch 256 / lr 0.1). The CRD paper reports 71.17 (spec 5.3,
 # [paper*]).
-_base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
+_base_ = [
+    '../_base_/pairs/resnet34_resnet18_in1k.py',
+    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    'mmpretrain::_base_/schedules/imagenet_bs256.py',
+    '../_base_/default_runtime.py',
+]
 
 num_negatives = 16384
 model = dict(

@@ -6,7 +6,12 @@
 # temperature 0.07, bank momentum 0.5, weight 0.8, CE weight 1, no logit KD; 8 x 32
 # images, lr 0.1 (the pair base, as mdistiller's batch 256 / lr 0.1). Reported: 71.37
 # (spec 5.3, [paper*]: the DKD paper's table).
-_base_ = ['../_base_/distill/resnet50_mobilenet_v1_in1k.py']
+_base_ = [
+    '../_base_/pairs/resnet50_mobilenet_v1_in1k.py',
+    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    'mmpretrain::_base_/schedules/imagenet_bs256.py',
+    '../_base_/default_runtime.py',
+]
 
 num_negatives = 16384
 model = dict(

@@ -5,17 +5,13 @@
 # token the teacher's argmax at weight a = 0.5 (DeiT's distillation-alpha); the test-time
 # prediction averages both heads. See configs/deit/README.md.
 _base_ = ['../vitkd/_base_/deit_in1k.py']
-from mmengine.hub import get_config  # noqa: E402
 
-student = get_config('mmpretrain::deit/deit-tiny-distilled_4xb256_in1k.py').model
-student.head.type = 'DeiTDistillHead'
 model = dict(
     type='ClassificationDistiller',
-    student=student,
-    teacher=get_config('mmpretrain::deit/deit-small_4xb256_in1k.py').model,
+    student='{{ fileDirname }}/../_base_/models/vit/deit-tiny-distilled_distill-head.py',
+    teacher='mmpretrain::deit/deit-small_4xb256_in1k.py',
     teacher_ckpt='checkpoints/deit_teachers/deit-small_pt-4xb256_in1k.pth',
     distill_losses=dict(
         loss_deit=dict(type='DeiTDistillTokenLoss', mode='hard', loss_weight=0.5)),
     student_taps=dict(dist_logits='head.layers.head_dist'),
     student_loss_weight=0.5)
-del get_config, student

@@ -8,6 +8,10 @@
 _base_ = ['./deit_deit-small_deit-tiny_8xb128_in1k.py']
 
 model = dict(
-    teacher=dict(_delete_=True, type='TimmClassifier', model_name='regnety_160',
-                 num_classes=1000, pretrained=False),
+    teacher=dict(
+        _delete_=True,
+        type='TimmClassifier',
+        model_name='regnety_160',
+        num_classes=1000,
+        pretrained=False),
     teacher_ckpt='checkpoints/deit_teachers/regnety_160_in1k.pth')

@@ -9,8 +9,16 @@
 _base_ = ['./deit_deit-small_deit-tiny_8xb128_in1k.py']
 
 model = dict(
-    teacher=dict(_delete_=True, type='TimmClassifier',
-                 model_name='vit_base_patch16_384', num_classes=1000, pretrained=False),
-    teacher_ckpt='checkpoints/deit_teachers/vit_base_patch16_384_augreg_in21k_ft_in1k.pth',
-    teacher_input=dict(size=384, mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5],
-                       interpolation='bicubic'))
+    teacher=dict(
+        _delete_=True,
+        type='TimmClassifier',
+        model_name='vit_base_patch16_384',
+        num_classes=1000,
+        pretrained=False),
+    teacher_ckpt=('checkpoints/deit_teachers/'
+                  'vit_base_patch16_384_augreg_in21k_ft_in1k.pth'),
+    teacher_input=dict(
+        size=384,
+        mean=[127.5, 127.5, 127.5],
+        std=[127.5, 127.5, 127.5],
+        interpolation='bicubic'))

@@ -4,6 +4,7 @@ _base_ = [
     '../_base_/models/demo_digits.py', '../_base_/datasets/digits_bs32.py',
     '../_base_/schedules/digits_sgd_30e.py', '../_base_/default_runtime.py'
 ]
+
 model = dict(
     type='ClassificationDistiller',
     student={{_base_.student}},

@@ -3,14 +3,26 @@
 # temperature (2 / 4 / 6, the code's mapping) in TCKD and NCKD, alpha 1, beta 8.0, warm-up
 # 20 epochs, CE weight 1. Thresholds: 20% / 20% energy quantiles (T_e 4), computed before
 # training by EnergyThresholdHook. lr 0.05 (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
-        loss_energydkd=dict(type='EnergyDKDLoss', alpha=1.0, beta=8.0,
-                            low_temperature=2.0, mid_temperature=4.0,
-                            high_temperature=6.0, energy_temperature=4.0,
-                            warmup_epochs=20, match_reference=True, loss_weight=1.0)),
+        loss_energydkd=dict(
+            type='EnergyDKDLoss',
+            alpha=1.0,
+            beta=8.0,
+            low_temperature=2.0,
+            mid_temperature=4.0,
+            high_temperature=6.0,
+            energy_temperature=4.0,
+            warmup_epochs=20,
+            match_reference=True,
+            loss_weight=1.0)),
     student_loss_weight=1.0)
 
 custom_hooks = [

@@ -4,13 +4,23 @@
 # match_reference=True), KD weight 0.9, CE weight 0.1. Thresholds: 20% / 20% quantiles
 # of the teacher energies (T_e 4) over the training set, computed before training by
 # EnergyThresholdHook. lr 0.05 (pair base).
-_base_ = ['../_base_/distill/resnet110_resnet32_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet110_resnet32_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
-        loss_energykd=dict(type='EnergyKDLoss', low_temperature=2.0, mid_temperature=4.0,
-                           high_temperature=6.0, energy_temperature=4.0,
-                           match_reference=True, loss_weight=0.9)),
+        loss_energykd=dict(
+            type='EnergyKDLoss',
+            low_temperature=2.0,
+            mid_temperature=4.0,
+            high_temperature=6.0,
+            energy_temperature=4.0,
+            match_reference=True,
+            loss_weight=0.9)),
     student_loss_weight=0.1)
 
 custom_hooks = [

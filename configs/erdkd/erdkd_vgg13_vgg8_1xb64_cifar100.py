@@ -2,11 +2,22 @@
 # configs): beta 2; alpha 1, T 4, teacher entropy at t_H 4, warm-up 20 epochs, CE weight
 # 1 (DKD's), lr 0.05 (pair base). match_reference=True: the entropy scales the batch as
 # the code does.
-_base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
+_base_ = [
+    '../_base_/pairs/vgg13_vgg8_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
-        loss_erdkd=dict(type='ERDKDLoss', alpha=1.0, beta=2.0, temperature=4.0,
-                        entropy_temperature=4.0, warmup_epochs=20, loss_weight=1.0,
-                        match_reference=True)),
+        loss_erdkd=dict(
+            type='ERDKDLoss',
+            alpha=1.0,
+            beta=2.0,
+            temperature=4.0,
+            entropy_temperature=4.0,
+            warmup_epochs=20,
+            loss_weight=1.0,
+            match_reference=True)),
     student_loss_weight=1.0)

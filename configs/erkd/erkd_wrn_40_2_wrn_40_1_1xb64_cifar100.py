@@ -2,10 +2,17 @@
 # weight 0.9, CE weight 0.1, the cfg defaults) with each sample weighted by the teacher
 # entropy at t_H 4. The pairs are those of the ER-KD repository's CIFAR configs (no
 # ER-KD result in the spec). lr 0.05 (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_wrn_40_1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_40_1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
-        loss_erkd=dict(type='ERKDLoss', temperature=4.0, entropy_temperature=4.0,
-                       loss_weight=0.9)),
+        loss_erkd=dict(
+            type='EntropyReweightedLoss',
+            loss=dict(type='KDLoss', temperature=4.0, loss_weight=0.9),
+            entropy_temperature=4.0)),
     student_loss_weight=0.1)

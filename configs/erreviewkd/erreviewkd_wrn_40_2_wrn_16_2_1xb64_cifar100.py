@@ -4,7 +4,12 @@
 # levels as ReviewKD; the shared CIFAR-100 recipe (batch 64, lr 0.05, eval-mode teacher)
 # instead of the reference's batch 128 / lr 0.1 / Nesterov / train-mode teacher. CE
 # weight 1.
-_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[
@@ -19,10 +24,12 @@ model = dict(
     ]),
     distill_losses=dict(
         loss_erreviewkd=dict(
-            type='ERReviewKDLoss',
-            student_channels=[32, 64, 128, 128],
-            teacher_channels=[32, 64, 128, 128],
-            entropy_temperature=4.0,
-            warmup_epochs=20,
-            loss_weight=5.0)),
+            type='EntropyReweightedLoss',
+            loss=dict(
+                type='ReviewKDLoss',
+                student_channels=[32, 64, 128, 128],
+                teacher_channels=[32, 64, 128, 128],
+                warmup_epochs=20,
+                loss_weight=5.0),
+            entropy_temperature=4.0)),
     student_loss_weight=1.0)

@@ -4,7 +4,12 @@
 # KD at T 4 (weight 1), mixed-path KL weight 1, CE weight 1. As the reference: the
 # teacher's BN layers stay in train mode (batch statistics; the mixed paths keep their
 # own per-path BN statistics), SGD with Nesterov, lr 0.05, batch 64, 240 epochs.
-_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(

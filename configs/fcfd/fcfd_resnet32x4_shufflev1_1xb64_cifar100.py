@@ -5,7 +5,12 @@
 # activation and the student's next stage starts with a ReLU. L2 weight 5 with a
 # 20-epoch warm-up, KD at T 8 (weight 1), mixed-path KL weight 1, CE weight 1. Teacher
 # BN in train mode, Nesterov, lr 0.01 (from the base), batch 64.
-_base_ = ['../_base_/distill/resnet32x4_shufflev1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(

@@ -3,7 +3,12 @@
 # the final bn1), raw block outputs ('beforebn': bridges into a WRN have no
 # activation), L2 weight 5 with a 20-epoch warm-up, KD at T 4 (weight 1), mixed-path KL
 # weight 0.2, CE weight 1. Teacher BN in train mode, Nesterov, lr 0.05, batch 64.
-_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 _taps = dict(
     feats=['backbone.block1', 'backbone.block2', 'backbone.bn1'],

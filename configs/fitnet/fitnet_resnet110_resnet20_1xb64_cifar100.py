@@ -2,7 +2,12 @@
 # (mdistiller HINT_LAYER 2, the zoo's default taps with the stem at index 0), here
 # layer2 of both, 32@16 -> 32@16: 1x1 conv; hint weight 100, CE weight 1, lr 0.05 (pair
 # base). RepDistiller reports 68.99 (its README's R110 -> R20 column, spec 5.1).
-_base_ = ['../_base_/distill/resnet110_resnet20_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet110_resnet20_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

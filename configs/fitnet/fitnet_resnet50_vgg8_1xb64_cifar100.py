@@ -2,7 +2,12 @@
 # (mdistiller HINT_LAYER 2, the zoo's default taps with the stem at index 0), here
 # teacher layer2 512@16, student relu2 256@8: transposed conv; hint weight 100, CE
 # weight 1, lr 0.05 (pair base). RepDistiller reports 70.69 (spec 5.2).
-_base_ = ['../_base_/distill/resnet50_vgg8_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet50_vgg8_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

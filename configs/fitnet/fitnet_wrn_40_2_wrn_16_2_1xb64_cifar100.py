@@ -2,7 +2,12 @@
 # (mdistiller HINT_LAYER 2, the zoo's default taps with the stem at index 0), here
 # block2 of both (raw block output, as mdistiller), 64@16 -> 64@16: 1x1 conv; hint
 # weight 100, CE weight 1, lr 0.05 (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

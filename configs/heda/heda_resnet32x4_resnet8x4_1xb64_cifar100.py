@@ -4,14 +4,26 @@
 # (lam ~ Beta(1, 1)) with a permutation of that batch. Thresholds: LOW_RATE 0 (no
 # low-energy image is selected), HIGH_RATE 0.5, computed before training by
 # EnergyThresholdHook. Standard 240-epoch schedule (pair base).
-_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
         loss_kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9),
-        loss_aug=dict(type='AuxViewKDLoss', temperature=4.0, loss_weight=0.9)),
-    aux_batch=dict(type='HighEnergyMix', augmentation='cutmix', cutmix_alpha=1.0,
-                   energy_temperature=4.0),
+        loss_aug=dict(
+            type='KDLoss',
+            temperature=4.0,
+            loss_weight=0.9,
+            inputs=dict(logits_s='logits_s_aux', logits_t='logits_t_aux'))),
+    aux_batch=dict(
+        type='HighEnergyMix',
+        augmentation='cutmix',
+        cutmix_alpha=1.0,
+        energy_temperature=4.0),
     student_loss_weight=0.1)
 
 custom_hooks = [

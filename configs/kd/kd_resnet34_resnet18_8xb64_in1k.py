@@ -1,10 +1,14 @@
 # KD, ResNet-34 -> ResNet-18, ImageNet-1k (methods_logit.md section 2, mdistiller
 # configs/imagenet/*/kd.yaml): T 1, KD weight 0.5, CE weight 0.5.
-_base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
+_base_ = [
+    '../_base_/pairs/resnet34_resnet18_in1k.py',
+    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    'mmpretrain::_base_/schedules/imagenet_bs256.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
-    distill_losses=dict(
-        loss_kd=dict(type='KDLoss', temperature=1.0, loss_weight=0.5)),
+    distill_losses=dict(loss_kd=dict(type='KDLoss', temperature=1.0, loss_weight=0.5)),
     student_loss_weight=0.5)
 
 # mdistiller's ImageNet recipe (methods_logit.md section 1): 8 GPUs x 64 images

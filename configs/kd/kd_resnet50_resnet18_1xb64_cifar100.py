@@ -10,11 +10,18 @@ model = dict(
     type='ClassificationDistiller',
     student=dict(
         type='ImageClassifier',
-        backbone=dict(type='ResNet_CIFAR', depth=18, num_stages=4, out_indices=(3, ),
-                      style='pytorch'),
+        backbone=dict(
+            type='ResNet_CIFAR',
+            depth=18,
+            num_stages=4,
+            out_indices=(3, ),
+            style='pytorch'),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=100, in_channels=512,
-                  loss=dict(type='CrossEntropyLoss', loss_weight=1.0))),
+        head=dict(
+            type='LinearClsHead',
+            num_classes=100,
+            in_channels=512,
+            loss=dict(type='CrossEntropyLoss', loss_weight=1.0))),
     # The teacher's architecture comes from MMPretrain's own config; its weights are
     # downloaded (once, into the torch hub cache) when training starts for real.
     teacher='mmpretrain::resnet/resnet50_8xb16_cifar100.py',

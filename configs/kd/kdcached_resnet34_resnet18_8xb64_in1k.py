@@ -1,16 +1,17 @@
 # KD, ResNet-34 -> ResNet-18, ImageNet-1k (kd_resnet34_resnet18_8xb64_in1k.py) with the
 # teacher's logits read from a teacher-output cache instead of running the teacher
-# (CachedTeacherDistiller; kd_plugin/apis/teacher_cache.py, docs/benchmark.md).
+# (`teacher_cache`; kd_plugin/utils/teacher_cache.py, docs/benchmark.md).
 #
 # Consistent views: RecordedRandomResizedCrop gives every training image 10 fixed
 # RandomResizedCrop boxes (drawn from (seed, sample index, crop)); with the flip that is
-# 20 views per image, whose teacher logits the cache holds. Teacher and student always
-# see the same view, but the student sees these 20 views of each image over the 100
-# epochs instead of a fresh crop every epoch (the trade-off of FKD-style caches).
+# 20 views per image, whose teacher logits the cache holds. Teacher and student always see
+# the same view, but the student sees these 20 views of each image over the 100 epochs
+# instead of a fresh crop every epoch (the trade-off of FKD-style caches).
 #
-# Build the cache once, before training (resumable; prints its size and build time;
-# about 1.0 GB of top-10 logits + 0.2 GB of boxes, 25.6M teacher forwards):
-#   python tools/build_teacher_cache.py configs/kd/kdcached_resnet34_resnet18_8xb64_in1k.py \
+# Build the cache once, before training (resumable; prints its size and build time; about
+# 1.0 GB of top-10 logits + 0.2 GB of boxes, 25.6M teacher forwards):
+#   python tools/build_teacher_cache.py \
+#       configs/kd/kdcached_resnet34_resnet18_8xb64_in1k.py \
 #       --topk 10 --workers 16
 # It writes work_dirs/kdcached_resnet34_resnet18_8xb64_in1k/teacher_cache_top10.pth, the
 # `teacher_cache` below. With top-10 logits KD (T = 1) distils the teacher's distribution
@@ -19,16 +20,17 @@
 _base_ = ['./kd_resnet34_resnet18_8xb64_in1k.py']
 
 model = dict(
-    type='CachedTeacherDistiller',
-    teacher_cache='work_dirs/kdcached_resnet34_resnet18_8xb64_in1k/teacher_cache_top10.pth')
+    teacher_cache=('work_dirs/kdcached_resnet34_resnet18_8xb64_in1k/'
+                   'teacher_cache_top10.pth'))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RecordedRandomResizedCrop', scale=224, num_draws=10, seed=0),
     dict(type='RecordedRandomFlip', prob=0.5),
     # 'view_id' finds the cached logits, 'crop_box' lets the distiller check them.
-    dict(type='PackInputs',
-         meta_keys=('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
-                    'flip', 'flip_direction', 'view_id', 'crop_box')),
+    dict(
+        type='PackInputs',
+        meta_keys=('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
+                   'flip', 'flip_direction', 'view_id', 'crop_box')),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -3,10 +3,21 @@
 # weight 9; beta 8 is the DKD config of this pair (section 3): the log-file name gives
 # none. LS scales DKD's weights by the kd weight: alpha = 1 x 9, beta = 8 x 9. Warm-up
 # 20 epochs and CE weight 1 as DKD, lr 0.01 (pair base).
-_base_ = ['../_base_/distill/resnet32x4_shufflev2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_shufflev2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
-        loss_lsdkd=dict(type='DKDLoss', alpha=9.0, beta=72.0, temperature=2.0,
-                        warmup_epochs=20, loss_weight=1.0, logit_standardization=True)),
+        loss_lsdkd=dict(
+            type='DKDLoss',
+            alpha=9.0,
+            beta=72.0,
+            temperature=2.0,
+            warmup_epochs=20,
+            loss_weight=1.0,
+            logit_standardization=True)),
     student_loss_weight=1.0)

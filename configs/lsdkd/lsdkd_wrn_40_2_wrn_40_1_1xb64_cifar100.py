@@ -2,10 +2,21 @@
 # 13, per-pair values from the README's log-file names): base temperature 2, kd weight
 # 12; beta 2 from the log-file name. LS scales DKD's weights by the kd weight: alpha = 1
 # x 12, beta = 2 x 12. Warm-up 20 epochs and CE weight 1 as DKD, lr 0.05 (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_wrn_40_1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_40_1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
-        loss_lsdkd=dict(type='DKDLoss', alpha=12.0, beta=24.0, temperature=2.0,
-                        warmup_epochs=20, loss_weight=1.0, logit_standardization=True)),
+        loss_lsdkd=dict(
+            type='DKDLoss',
+            alpha=12.0,
+            beta=24.0,
+            temperature=2.0,
+            warmup_epochs=20,
+            loss_weight=1.0,
+            logit_standardization=True)),
     student_loss_weight=1.0)

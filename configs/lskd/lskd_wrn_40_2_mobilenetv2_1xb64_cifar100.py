@@ -1,7 +1,12 @@
 # KD + logit standardisation, WRN-40-2 -> MobileNetV2, CIFAR-100 (methods_logit.md
 # section 13): base temperature 3, kd weight 9 from this pair's log-file name in the
 # README; CE weight 0.1, lr 0.01 (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_mobilenetv2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_mobilenetv2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

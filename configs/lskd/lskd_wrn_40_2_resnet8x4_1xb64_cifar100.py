@@ -1,7 +1,12 @@
 # KD + logit standardisation, WRN-40-2 -> ResNet8x4, CIFAR-100 (methods_logit.md section
 # 13): base temperature 2, kd weight 9 from the repository's default (the README lists
 # no other value for this pair); CE weight 0.1, lr 0.05 (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_resnet8x4_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_resnet8x4_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

@@ -1,21 +1,21 @@
-# MLKD + logit standardisation, ResNet110 -> ResNet20, CIFAR-100 (methods_logit.md sections 13
-# and 4): LS on the instance-level KD terms of both views (CC / BC and the masks on the
-# raw logits, as the LS repository's MLKD.py), base temperature 2 = T_0, kd weight 9
-# (the README's log-file names), CE 0.1 on both views; lr 0.025, 240 epochs with the standard decays at 150/180/210
-# (no MLKD config for this pair in the spec: MLKD's rule (0.025, 0.01 and 480 epochs for MobileNetV2 students)).
+# MLKD + logit standardisation, ResNet110 -> ResNet20, CIFAR-100 (methods_logit.md
+# sections 13 and 4): LS on the instance-level KD terms of both views (CC / BC and the
+# masks on the raw logits, as the LS repository's MLKD.py), base temperature 2 = T_0, kd
+# weight 9 (the README's log-file names), CE 0.1 on both views; lr 0.025, 240 epochs with
+# the standard decays at 150/180/210 (no MLKD config for this pair in the spec: MLKD's
+# rule (0.025, 0.01 and 480 epochs for MobileNetV2 students)).
 _base_ = [
+    '../_base_/pairs/resnet110_resnet20_cifar100.py',
     '../_base_/datasets/cifar100_bs64_two_views.py',
     '../_base_/schedules/cifar100_sgd_240e.py',
     '../_base_/default_runtime.py',
 ]
-from mmengine import Config  # noqa: E402
 
-model = Config.fromfile('{{ fileDirname }}/../_base_/distill/resnet110_resnet20_cifar100.py').model
-del Config
-model.update(
+model = dict(
     distill_losses=dict(
-        loss_lsmlkd=dict(type='MLKDLoss', temperature=2.0, loss_weight=9.0,
-                         logit_standardization=True),
+        loss_lsmlkd=dict(
+            type='MLKDLoss', temperature=2.0, loss_weight=9.0,
+            logit_standardization=True),
         # The original's CE on the strong view (the weak view's is the student head's).
         loss_cls_strong=dict(type='StrongViewCELoss', loss_weight=0.1)),
     student_loss_weight=0.1)

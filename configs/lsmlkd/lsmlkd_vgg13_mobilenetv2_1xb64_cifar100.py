@@ -1,21 +1,20 @@
-# MLKD + logit standardisation, VGG13 -> MobileNetV2, CIFAR-100 (methods_logit.md sections 13
-# and 4): LS on the instance-level KD terms of both views (CC / BC and the masks on the
-# raw logits, as the LS repository's MLKD.py), base temperature 2 = T_0, kd weight 6
-# (the README's log-file names), CE 0.1 on both views; lr 0.01, 480 epochs with the standard decays at 150/180/210
-# (as configs/mlkd).
+# MLKD + logit standardisation, VGG13 -> MobileNetV2, CIFAR-100 (methods_logit.md sections
+# 13 and 4): LS on the instance-level KD terms of both views (CC / BC and the masks on the
+# raw logits, as the LS repository's MLKD.py), base temperature 2 = T_0, kd weight 6 (the
+# README's log-file names), CE 0.1 on both views; lr 0.01, 480 epochs with the standard
+# decays at 150/180/210 (as configs/mlkd).
 _base_ = [
+    '../_base_/pairs/vgg13_mobilenetv2_cifar100.py',
     '../_base_/datasets/cifar100_bs64_two_views.py',
     '../_base_/schedules/cifar100_sgd_240e.py',
     '../_base_/default_runtime.py',
 ]
-from mmengine import Config  # noqa: E402
 
-model = Config.fromfile('{{ fileDirname }}/../_base_/distill/vgg13_mobilenetv2_cifar100.py').model
-del Config
-model.update(
+model = dict(
     distill_losses=dict(
-        loss_lsmlkd=dict(type='MLKDLoss', temperature=2.0, loss_weight=6.0,
-                         logit_standardization=True),
+        loss_lsmlkd=dict(
+            type='MLKDLoss', temperature=2.0, loss_weight=6.0,
+            logit_standardization=True),
         # The original's CE on the strong view (the weak view's is the student head's).
         loss_cls_strong=dict(type='StrongViewCELoss', loss_weight=0.1)),
     student_loss_weight=0.1)

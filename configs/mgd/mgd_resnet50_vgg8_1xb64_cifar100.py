@@ -4,7 +4,12 @@
 # which MGD requires; random channel masks (ratio 0.15), alpha_mgd 1.2e-3 (cls_KD's
 # CIFAR-100 config, the only CIFAR setting of the authors; 7e-5 on ImageNet), no logit
 # KD, CE weight 1, lr 0.05 (pair base).
-_base_ = ['../_base_/distill/resnet50_vgg8_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet50_vgg8_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

@@ -2,15 +2,13 @@
 # original): T_0 4, KD weight 0.9, CE 0.1 on both views, lr 0.01, 480 epochs with the
 # standard decays at 150/180/210 (kept for the longer runs, as the original).
 _base_ = [
+    '../_base_/pairs/resnet50_mobilenetv2_cifar100.py',
     '../_base_/datasets/cifar100_bs64_two_views.py',
     '../_base_/schedules/cifar100_sgd_240e.py',
     '../_base_/default_runtime.py',
 ]
-from mmengine import Config  # noqa: E402
 
-model = Config.fromfile('{{ fileDirname }}/../_base_/distill/resnet50_mobilenetv2_cifar100.py').model
-del Config
-model.update(
+model = dict(
     distill_losses=dict(
         loss_mlkd=dict(type='MLKDLoss', temperature=4.0, loss_weight=0.9),
         # The original's CE on the strong view (the weak view's is the student head's).

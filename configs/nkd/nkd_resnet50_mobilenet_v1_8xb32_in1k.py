@@ -2,7 +2,12 @@
 # gamma 1.5, added to the student CE at weight 1; cls_KD's ImageNet schedule (8 x 32
 # images, lr 0.1, 100 epochs, x0.1 at 30/60/90) is the pair base's. Gradients clipped at
 # norm 5 as its MobileNetV1 config.
-_base_ = ['../_base_/distill/resnet50_mobilenet_v1_in1k.py']
+_base_ = [
+    '../_base_/pairs/resnet50_mobilenet_v1_in1k.py',
+    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    'mmpretrain::_base_/schedules/imagenet_bs256.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

@@ -2,7 +2,12 @@
 # spec gives no per-pair NKD value: T 3 and gamma 3.5 are cls_KD's CIFAR defaults
 # (section 8), NKD added to the student CE at weight 1. The pair is one of SDD's
 # CIFAR-100 NKD results (section 10). lr 0.01 (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_shufflev1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_shufflev1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

@@ -1,7 +1,12 @@
 # NST (Huang & Wang, 2017), resnet110 -> resnet32, CIFAR-100 (methods_feature.md 3.3,
 # mdistiller's settings): feats[1:] of both (the stages without the stem), weight 50, CE
 # 1; lr from the pair base. RepDistiller reports 71.96 (spec 5.1).
-_base_ = ['../_base_/distill/resnet110_resnet32_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet110_resnet32_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

@@ -3,7 +3,12 @@
 # layer1-4 (32/16/8/4 px), student blocks.1/2/4/6 (16/8/4/2 px), paired in order, the
 # larger map of a pair average-pooled to the smaller), weight 50, CE 1; lr from the pair
 # base. RepDistiller reports 64.96 (spec 5.2).
-_base_ = ['../_base_/distill/resnet50_mobilenetv2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet50_mobilenetv2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

@@ -1,6 +1,11 @@
 # NST (Huang & Wang, 2017), wrn_40_2 -> wrn_16_2, CIFAR-100 (methods_feature.md 3.3,
 # mdistiller's settings): feats[1:] of both, weight 50, CE 1; lr from the pair base.
-_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

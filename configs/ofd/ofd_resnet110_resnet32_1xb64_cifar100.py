@@ -3,7 +3,12 @@
 # the last block of each stage); weight 1e-3 (the original's sum / batch / 1000), CE
 # weight 1, lr 0.05 (pair base). The teacher's BNs stay in train mode as in the original
 # (teacher_norm_train). Reported: 73.23 (paper tables as quoted in spec 5.1, [paper*]).
-_base_ = ['../_base_/distill/resnet110_resnet32_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet110_resnet32_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     teacher_norm_train=True,

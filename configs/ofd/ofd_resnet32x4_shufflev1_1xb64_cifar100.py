@@ -4,7 +4,12 @@
 # this pair: ShuffleV1 has no get_stage_channels)); weight 1e-3 (the original's sum /
 # batch / 1000), CE weight 1, lr 0.01 (pair base). The original trains with the teacher
 # in train mode, as here (teacher_norm_train).
-_base_ = ['../_base_/distill/resnet32x4_shufflev1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     teacher_norm_train=True,

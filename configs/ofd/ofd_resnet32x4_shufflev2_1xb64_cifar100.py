@@ -5,7 +5,12 @@
 # weight 1e-3 (the original's sum / batch / 1000), CE weight 1, lr 0.01 (pair base). The
 # teacher's BNs stay in train mode as in the original (teacher_norm_train). Reported:
 # 76.82 (paper tables as quoted in spec 5.2, [paper*]).
-_base_ = ['../_base_/distill/resnet32x4_shufflev2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_shufflev2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     teacher_norm_train=True,

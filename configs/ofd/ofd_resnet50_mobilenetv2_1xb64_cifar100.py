@@ -8,7 +8,12 @@
 # (no preact_feats there) or a CIFAR ResNet50 teacher (four BNs against three stages;
 # here four stages on both sides); the spec notes that the cross-architecture OFD
 # numbers come from the ReviewKD paper (3.9).
-_base_ = ['../_base_/distill/resnet50_mobilenetv2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet50_mobilenetv2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     teacher_norm_train=True,

@@ -7,7 +7,12 @@
 # 5.2, [paper*]). mdistiller cannot run a ShuffleNetV1 student (no get_stage_channels);
 # the spec notes that the cross-architecture OFD numbers come from the ReviewKD paper
 # (3.9).
-_base_ = ['../_base_/distill/wrn_40_2_shufflev1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_shufflev1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     teacher_norm_train=True,

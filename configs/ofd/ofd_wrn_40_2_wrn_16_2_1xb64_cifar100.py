@@ -3,7 +3,12 @@
 # preact_feats); margins from those BNs of the teacher); weight 1e-3 (the original's sum
 # / batch / 1000), CE weight 1, lr 0.05 (pair base). The original trains with the
 # teacher in train mode, as here (teacher_norm_train).
-_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     teacher_norm_train=True,

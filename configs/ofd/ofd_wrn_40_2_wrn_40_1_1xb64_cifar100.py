@@ -4,7 +4,12 @@
 # / batch / 1000), CE weight 1, lr 0.05 (pair base). The teacher's BNs stay in train
 # mode as in the original (teacher_norm_train). Reported: 74.33 (paper tables as quoted
 # in spec 5.1, [paper*]).
-_base_ = ['../_base_/distill/wrn_40_2_wrn_40_1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_40_1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     teacher_norm_train=True,

@@ -1,7 +1,12 @@
 # PKT (Passalis & Tefas, ECCV 2018), resnet32x4 -> shufflev1, CIFAR-100
 # (methods_feature.md 3.5, mdistiller's settings): the pooled penultimate vectors,
 # weight 30000, CE 1; lr from the pair base.
-_base_ = ['../_base_/distill/resnet32x4_shufflev1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(loss_pkt=dict(type='PKTLoss', loss_weight=30000.0)),

@@ -4,7 +4,12 @@
 # pre-ReLU stage outputs + pooled vector. mdistiller's protocol (batch 64, SGD without
 # Nesterov, teacher in eval mode), CE weight 1, lr 0.05 (pair base); the official CIFAR
 # code uses batch 128, lr 0.1 (0.02 for ShuffleNet), Nesterov and a train-mode teacher.
-_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

@@ -5,7 +5,12 @@
 # (batch 64, SGD without Nesterov, teacher in eval mode), CE weight 1, lr 0.01 (pair
 # base); the official CIFAR code uses batch 128, lr 0.02, Nesterov and a train-mode
 # teacher. Reported: 77.78 (paper tables as quoted in spec 5.2, [paper*]).
-_base_ = ['../_base_/distill/resnet32x4_shufflev2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_shufflev2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

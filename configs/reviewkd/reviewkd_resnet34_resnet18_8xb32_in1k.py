@@ -2,11 +2,16 @@
 # ImageNet code): the four stages' pre-ReLU outputs of both models (the student is
 # pre-ReLU on ImageNet; TapResNet exposes them, same weights) plus the pooled vectors,
 # ABF mid channels 512, HCL weight 1.0, no warm-up, CE 1; 8 x 32 images, lr 0.1.
-_base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
+_base_ = [
+    '../_base_/pairs/resnet34_resnet18_in1k.py',
+    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    'mmpretrain::_base_/schedules/imagenet_bs256.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
-    student=dict(backbone=dict(type='TapResNet')),
-    teacher=dict(backbone=dict(type='TapResNet')),
+    student='{{ fileDirname }}/../_base_/models/imagenet/resnet18_tap.py',
+    teacher='{{ fileDirname }}/../_base_/models/imagenet/resnet34_tap.py',
     student_taps=dict(feats=[
         'backbone.layer1.1.relu_out:input', 'backbone.layer2.1.relu_out:input',
         'backbone.layer3.1.relu_out:input', 'backbone.layer4.1.relu_out:input'

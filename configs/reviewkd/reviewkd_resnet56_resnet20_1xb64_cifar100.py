@@ -5,7 +5,12 @@
 # Nesterov, teacher in eval mode), CE weight 1, lr 0.05 (pair base); the official CIFAR
 # code uses batch 128, lr 0.1, Nesterov and a train-mode teacher. Reported: 71.89 (paper
 # tables as quoted in spec 5.1, [paper*]).
-_base_ = ['../_base_/distill/resnet56_resnet20_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet56_resnet20_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

@@ -7,7 +7,12 @@
 # mode), CE weight 1, lr 0.01 (pair base); the official CIFAR code uses batch 128, lr
 # 0.02, Nesterov and a train-mode teacher. Reported: 70.37 (paper tables as quoted in
 # spec 5.2, [paper*]).
-_base_ = ['../_base_/distill/vgg13_mobilenetv2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/vgg13_mobilenetv2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

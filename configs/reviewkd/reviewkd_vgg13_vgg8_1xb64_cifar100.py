@@ -7,7 +7,12 @@
 # weight 1, lr 0.05 (pair base); the official CIFAR code uses batch 128, lr 0.1,
 # Nesterov and a train-mode teacher. Reported: 74.84 (paper tables as quoted in spec
 # 5.1, [paper*]).
-_base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
+_base_ = [
+    '../_base_/pairs/vgg13_vgg8_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

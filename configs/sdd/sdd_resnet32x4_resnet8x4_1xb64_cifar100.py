@@ -1,8 +1,13 @@
-# SD-KD, resnet32x4_resnet8x4: methods_logit.md section 10 (SDD's scripts): pyramid levels [1, 2],
-# T 4, KD weight 0.9, CE 0.1; learning rate from the pair base (0.01 for
-# MobileNetV2 / ShuffleNet students). The zoo's default taps give each model's last
-# stage map, which SDDLoss pools into regions for the model's own classifier.
-_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+# SD-KD, resnet32x4_resnet8x4: methods_logit.md section 10 (SDD's scripts): pyramid levels
+# [1, 2], T 4, KD weight 0.9, CE 0.1; learning rate from the pair base (0.01 for
+# MobileNetV2 / ShuffleNet students). The zoo's default taps give each model's last stage
+# map, which SDDLoss pools into regions for the model's own classifier.
+_base_ = [
+    '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

@@ -1,15 +1,26 @@
-# SD-DKD, ResNet-50 -> MobileNetV1, ImageNet-1k (methods_logit.md section 10, SDD's run.sh): pyramid
-# levels [1, 2, 4], DKD with T 1, alpha 1, beta 2.0, warm-up 1 epoch, CE weight 1;
-# 8 GPUs x 64 images, lr 0.2 (mdistiller's ImageNet recipe; SDD's run.sh used batch 256).
-_base_ = ['../_base_/distill/resnet50_mobilenet_v1_in1k.py']
+# SD-DKD, ResNet-50 -> MobileNetV1, ImageNet-1k (methods_logit.md section 10, SDD's
+# run.sh): pyramid levels [1, 2, 4], DKD with T 1, alpha 1, beta 2.0, warm-up 1 epoch, CE
+# weight 1; 8 GPUs x 64 images, lr 0.2 (mdistiller's ImageNet recipe; SDD's run.sh used
+# batch 256).
+_base_ = [
+    '../_base_/pairs/resnet50_mobilenet_v1_in1k.py',
+    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    'mmpretrain::_base_/schedules/imagenet_bs256.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
         loss_sdd=dict(
             type='SDDLoss',
             levels=(1, 2, 4),
-            region_loss=dict(type='SDDDKDLoss', alpha=1.0, beta=2.0, temperature=1.0,
-                             warmup_epochs=1, loss_weight=1.0))),
+            region_loss=dict(
+                type='SDDDKDLoss',
+                alpha=1.0,
+                beta=2.0,
+                temperature=1.0,
+                warmup_epochs=1,
+                loss_weight=1.0))),
     student_loss_weight=1.0)
 
 train_dataloader = dict(batch_size=64)

@@ -4,13 +4,24 @@
 # N * B; T = CFG.DKD.T 4, gamma = the pair's DKD beta 8.0, warm-up CFG.DKD.WARMUP 20,
 # CE weight 1, lr 0.05 (pair base). match_reference=True keeps the reference's all-ones
 # mask (label class inside the "non-target" part); False is the fixed NKD.
-_base_ = ['../_base_/distill/resnet50_vgg8_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet50_vgg8_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(
         loss_sddnkd=dict(
-            type='SDDLoss', levels=(1, 2, 4),
-            region_loss=dict(type='SDDNKDLoss', temperature=4.0, gamma=8.0,
-                             warmup_epochs=20, match_reference=True,
-                             complementary_weight=2.0, loss_weight=1.0))),
+            type='SDDLoss',
+            levels=(1, 2, 4),
+            region_loss=dict(
+                type='SDDNKDLoss',
+                temperature=4.0,
+                gamma=8.0,
+                warmup_epochs=20,
+                match_reference=True,
+                complementary_weight=2.0,
+                loss_weight=1.0))),
     student_loss_weight=1.0)

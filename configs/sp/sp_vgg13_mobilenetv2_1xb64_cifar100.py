@@ -2,7 +2,12 @@
 # mdistiller's settings): the last stage output of both (teacher relu4 512@4, student
 # blocks.6 160@2: the last entry of the zoo's default taps), weight 3000, CE 1; lr from
 # the pair base. RepDistiller reports 66.30 (spec 5.2).
-_base_ = ['../_base_/distill/vgg13_mobilenetv2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/vgg13_mobilenetv2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(loss_sp=dict(type='SPLoss', loss_weight=3000.0)),

@@ -3,7 +3,12 @@
 # 256 channels, pooled, matched to the teacher's pooled vector (weight 1) and passed
 # through the teacher's frozen classifier against its logits (weight 5, cls_KD's
 # CIFAR-100 config; 1 in the official ImageNet code). CE weight 1, lr 0.05 (pair base).
-_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     distill_losses=dict(

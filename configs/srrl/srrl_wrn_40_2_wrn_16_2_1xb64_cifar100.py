@@ -4,7 +4,12 @@
 # pooled vector (weight 1) and passed through the teacher's frozen classifier against
 # its logits (weight 5, cls_KD's CIFAR-100 config; 1 in the official ImageNet code). CE
 # weight 1, lr 0.05 (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=['backbone.relu']),

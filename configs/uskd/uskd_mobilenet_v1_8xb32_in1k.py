@@ -17,6 +17,13 @@ model = dict(
     student={{_base_.model}},
     teacher=None,
     distill_losses=dict(
-        loss_uskd=dict(type='USKDLoss', in_channels=512, num_classes=1000, alpha=1.0,
-                       beta=0.1, mu=0.005, stage_index=-2, match_reference=True)),
+        loss_uskd=dict(
+            type='USKDLoss',
+            in_channels=512,
+            num_classes=1000,
+            alpha=1.0,
+            beta=0.1,
+            mu=0.005,
+            stage_index=-2,
+            match_reference=True)),
     student_loss_weight=1.0)

@@ -15,15 +15,29 @@ model = dict(
     type='ClassificationDistiller',
     student=dict(
         type='ImageClassifier',
-        backbone=dict(type='ResNet_CIFAR', depth=18, num_stages=4, out_indices=(3, ),
-                      style='pytorch'),
+        backbone=dict(
+            type='ResNet_CIFAR',
+            depth=18,
+            num_stages=4,
+            out_indices=(3, ),
+            style='pytorch'),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=100, in_channels=512,
-                  loss=dict(type='CrossEntropyLoss', loss_weight=1.0))),
+        head=dict(
+            type='LinearClsHead',
+            num_classes=100,
+            in_channels=512,
+            loss=dict(type='CrossEntropyLoss', loss_weight=1.0))),
     teacher=None,
     # MMPretrain's ResNet_CIFAR declares no default taps: name stages 3 and 4.
     student_taps=dict(feats=['backbone.layer3', 'backbone.layer4']),
     distill_losses=dict(
-        loss_uskd=dict(type='USKDLoss', in_channels=256, num_classes=100, alpha=0.1,
-                       beta=0.1, mu=0.1, stage_index=-2, match_reference=True)),
+        loss_uskd=dict(
+            type='USKDLoss',
+            in_channels=256,
+            num_classes=100,
+            alpha=0.1,
+            beta=0.1,
+            mu=0.1,
+            stage_index=-2,
+            match_reference=True)),
     student_loss_weight=1.0)

@@ -19,6 +19,13 @@ model = dict(
     # MMPretrain's ResNet declares no default taps: name stages 3 and 4.
     student_taps=dict(feats=['backbone.layer3', 'backbone.layer4']),
     distill_losses=dict(
-        loss_uskd=dict(type='USKDLoss', in_channels=256, num_classes=1000, alpha=1.0,
-                       beta=0.1, mu=0.005, stage_index=-2, match_reference=True)),
+        loss_uskd=dict(
+            type='USKDLoss',
+            in_channels=256,
+            num_classes=1000,
+            alpha=1.0,
+            beta=0.1,
+            mu=0.005,
+            stage_index=-2,
+            match_reference=True)),
     student_loss_weight=1.0)

@@ -2,7 +2,12 @@
 # (layer1-3 of both), a 1x1-conv regressor and a trainable variance per teacher channel
 # (initial 5), weight 1, CE weight 1, lr 0.05 (pair base). RepDistiller reports 72.61
 # (spec 5.1).
-_base_ = ['../_base_/distill/resnet110_resnet32_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet110_resnet32_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

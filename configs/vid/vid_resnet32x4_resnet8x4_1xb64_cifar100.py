@@ -1,7 +1,12 @@
 # VID, ResNet32x4 -> ResNet8x4, CIFAR-100 (methods_feature.md 3.7): feats[1:] of both
 # (layer1-3 of both), a 1x1-conv regressor and a trainable variance per teacher channel
 # (initial 5), weight 1, CE weight 1, lr 0.05 (pair base).
-_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

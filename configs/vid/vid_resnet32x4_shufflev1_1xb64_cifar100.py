@@ -2,7 +2,12 @@
 # (layer1-3 of both; each teacher map (32/16/8 px) is pooled to the student's (16/8/4
 # px)), a 1x1-conv regressor and a trainable variance per teacher channel (initial 5),
 # weight 1, CE weight 1, lr 0.01 (pair base).
-_base_ = ['../_base_/distill/resnet32x4_shufflev1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

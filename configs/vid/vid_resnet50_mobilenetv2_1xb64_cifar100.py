@@ -3,7 +3,12 @@
 # of a pair is average-pooled to the smaller), a 1x1-conv regressor and a trainable
 # variance per teacher channel (initial 5), weight 1, CE weight 1, lr 0.01 (pair base).
 # RepDistiller reports 67.57 (spec 5.2).
-_base_ = ['../_base_/distill/resnet50_mobilenetv2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/resnet50_mobilenetv2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

@@ -1,7 +1,12 @@
 # VID, VGG13 -> VGG8, CIFAR-100 (methods_feature.md 3.7): feats[1:] of both (relu1-4 of
 # both), a 1x1-conv regressor and a trainable variance per teacher channel (initial 5),
 # weight 1, CE weight 1, lr 0.05 (pair base). RepDistiller reports 71.23 (spec 5.1).
-_base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
+_base_ = [
+    '../_base_/pairs/vgg13_vgg8_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

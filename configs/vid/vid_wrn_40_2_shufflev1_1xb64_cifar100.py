@@ -3,7 +3,12 @@
 # larger map of a pair is average-pooled to the smaller), a 1x1-conv regressor and a
 # trainable variance per teacher channel (initial 5), weight 1, CE weight 1, lr 0.01
 # (pair base). RepDistiller reports 73.61 (spec 5.2).
-_base_ = ['../_base_/distill/wrn_40_2_shufflev1_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_shufflev1_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

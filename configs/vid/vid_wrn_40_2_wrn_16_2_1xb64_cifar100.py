@@ -2,7 +2,12 @@
 # (block1-3 of both (raw block outputs, as mdistiller)), a 1x1-conv regressor and a
 # trainable variance per teacher channel (initial 5), weight 1, CE weight 1, lr 0.05
 # (pair base).
-_base_ = ['../_base_/distill/wrn_40_2_wrn_16_2_cifar100.py']
+_base_ = [
+    '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(
     student_taps=dict(feats=[

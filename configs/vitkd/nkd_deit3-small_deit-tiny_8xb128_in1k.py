@@ -2,15 +2,13 @@
 # 76.68 (cls_KD vitkd.md / nkd.md). Student CE (label smoothing 0.1) at weight 1. See
 # configs/vitkd/README.md.
 _base_ = ['./_base_/deit_in1k.py']
-from mmengine.hub import get_config  # noqa: E402
 
 model = dict(
     type='ClassificationDistiller',
-    student=get_config('mmpretrain::deit/deit-tiny_4xb256_in1k.py').model,
-    teacher=get_config('mmpretrain::deit3/deit3-small-p16_64xb64_in1k.py').model,
+    student='mmpretrain::deit/deit-tiny_4xb256_in1k.py',
+    teacher='mmpretrain::deit3/deit3-small-p16_64xb64_in1k.py',
     teacher_ckpt='checkpoints/vitkd_teachers/deit3-small-p16_in21k-pre_in1k.pth',
     distill_losses=dict(
         loss_nkd=dict(type='NKDLoss', temperature=1.0, gamma=1.0, loss_weight=1.0),
     ),
     student_loss_weight=1.0)
-del get_config

@@ -2,8 +2,8 @@
 
 * :func:`parse_config_name` splits a config basename
   (``<method>_<teacher>_<student>_<gpus>xb<batch>_<dataset>``) into its parts.
-* :func:`load_reported` reads ``kd_plugin/data/reported_results.yml``: the top-1 that each
-  method's source reports for a config, with the spec section it comes from.
+* :func:`load_reported` reads ``kd_plugin/data/reported_results/<method>.yml``: the top-1
+  that each method's source reports for a config, with where it comes from.
 * :func:`read_scalars` / :func:`summarize_run` read a work dir written by MMEngine's
   ``LocalVisBackend`` (``<work_dir>/<timestamp>/vis_data/scalars.json``, one JSON record
   per line: training records carry ``iter``, validation records ``step`` = epoch) and the
@@ -18,21 +18,26 @@ from glob import glob
 from typing import Dict, List, Optional, Sequence
 
 DATA_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data')
-REPORTED_FILE = osp.join(DATA_DIR, 'reported_results.yml')
+REPORTED_DIR = osp.join(DATA_DIR, 'reported_results')
 
 # Architecture tokens of the config names, longest alternatives first, with display names.
 _ARCH_PATTERN = re.compile(
     r'(resnet\d+x4|resnet\d+|wrn_\d+_\d+|vgg\d+|mobilenetv2|mobilenet_v1|shufflev[12]'
     r'|deit3-(?:small|base|large)|deit-(?:tiny|small|base)|regnety160'
     r'|vit-(?:small|base|large)-p\d+(?:-\d+)?)')
-_DATASETS = {'cifar100': 'CIFAR-100', 'in1k': 'ImageNet-1k',
-             'tinyimagenet': 'Tiny-ImageNet', 'digits': 'Digits'}
+_DATASETS = {
+    'cifar100': 'CIFAR-100',
+    'in1k': 'ImageNet-1k',
+    'tinyimagenet': 'Tiny-ImageNet',
+    'digits': 'Digits'
+}
 VAL_KEY = 'accuracy/top1'
 TEACHER_KEY = 'teacher/accuracy/top1'
 
 
 def arch_display_name(token: str, dataset: str = 'cifar100') -> str:
-    """``resnet32x4`` -> ``ResNet32x4``, ``wrn_40_2`` -> ``WRN-40-2`` (ImageNet: ``ResNet-34``)."""
+    """``resnet32x4`` -> ``ResNet32x4``, ``wrn_40_2`` -> ``WRN-40-2`` (ImageNet:
+    ``ResNet-34``)."""
     match = re.fullmatch(r'resnet(\d+)(x4)?', token)
     if match:
         if dataset == 'in1k':
@@ -50,9 +55,13 @@ def arch_display_name(token: str, dataset: str = 'cifar100') -> str:
     if match:
         size = f' at {match.group(3)} px' if match.group(3) else ''
         return f'ViT-{match.group(1)[0].upper()}/{match.group(2)}{size}'
-    return {'mobilenetv2': 'MobileNetV2', 'mobilenet_v1': 'MobileNetV1',
-            'shufflev1': 'ShuffleNetV1', 'shufflev2': 'ShuffleNetV2',
-            'regnety160': 'RegNetY-16GF'}.get(token, token)
+    return {
+        'mobilenetv2': 'MobileNetV2',
+        'mobilenet_v1': 'MobileNetV1',
+        'shufflev1': 'ShuffleNetV1',
+        'shufflev2': 'ShuffleNetV2',
+        'regnety160': 'RegNetY-16GF'
+    }.get(token, token)
 
 
 def parse_config_name(name: str) -> dict:
@@ -65,15 +74,15 @@ def parse_config_name(name: str) -> dict:
     name = osp.basename(name)
     if name.endswith('.py'):
         name = name[:-3]
-    result = dict(method=None, teacher=None, student=None, gpus=None, batch_size=None,
-                  dataset=None)
+    result = dict(
+        method=None, teacher=None, student=None, gpus=None, batch_size=None, dataset=None)
     match = re.fullmatch(r'(.+)_(\d+)xb(\d+)_([a-z0-9]+)', name)
     if not match:
         result['method'] = name.split('_')[0]
         return result
     body, gpus, batch, dataset = match.groups()
-    result.update(gpus=int(gpus), batch_size=int(batch),
-                  dataset=_DATASETS.get(dataset, dataset))
+    result.update(
+        gpus=int(gpus), batch_size=int(batch), dataset=_DATASETS.get(dataset, dataset))
     method, _, archs = body.partition('_')
     result['method'] = method
     tokens = _ARCH_PATTERN.findall(archs)
@@ -87,14 +96,19 @@ def parse_config_name(name: str) -> dict:
     return result
 
 
-def load_reported(path: str = REPORTED_FILE) -> List[dict]:
-    """Entries of the reported-results data file (a list of dicts)."""
+def load_reported(path: str = REPORTED_DIR) -> List[dict]:
+    """Entries of the reported-results files (one ``<method>.yml`` per method in the
+    folder ``path``, or a single file), as a list of dicts."""
     import yaml
-    with open(path) as file:
-        return yaml.safe_load(file)['results']
+    files = sorted(glob(osp.join(path, '*.yml'))) if osp.isdir(path) else [path]
+    entries = []
+    for name in files:
+        with open(name) as file:
+            entries += yaml.safe_load(file)['results']
+    return entries
 
 
-def reported_by_config(path: str = REPORTED_FILE) -> Dict[str, dict]:
+def reported_by_config(path: str = REPORTED_DIR) -> Dict[str, dict]:
     """Reported entries keyed by config basename."""
     table = {}
     for entry in load_reported(path):
@@ -105,12 +119,14 @@ def reported_by_config(path: str = REPORTED_FILE) -> Dict[str, dict]:
 
 
 def scalars_files(work_dir: str) -> List[str]:
-    """The run's ``scalars.json`` files, oldest first (one per launch, resumes included)."""
+    """The run's ``scalars.json`` files, oldest first (one per launch, resumes
+    included)."""
     return sorted(glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
 
 
 def read_scalars(work_dir: str) -> List[dict]:
-    """All records of every launch of the run, in order; blank or cut lines are skipped."""
+    """All records of every launch of the run, in order; blank or cut lines are
+    skipped."""
     files = scalars_files(work_dir)
     if not files:
         raise FileNotFoundError(f'no */vis_data/scalars.json under {work_dir}')
@@ -129,7 +145,8 @@ def read_scalars(work_dir: str) -> List[dict]:
 
 
 def _epoch_end_iters(records: Sequence[dict]) -> Dict[int, int]:
-    """Last logged training iteration of each epoch (to place validations on the iter axis)."""
+    """Last logged training iteration of each epoch (to place validations on the iter
+    axis)."""
     ends = {}
     for record in records:
         if 'iter' in record and 'epoch' in record:
@@ -138,10 +155,12 @@ def _epoch_end_iters(records: Sequence[dict]) -> Dict[int, int]:
 
 
 def curves(records: Sequence[dict]) -> Dict[str, List[tuple]]:
-    """``{key: [(iteration, value), ...]}`` for validation top-1, teacher top-1 and losses.
+    """``{key: [(iteration, value), ...]}`` for validation top-1, teacher top-1 and
+    losses.
 
     Training records give each ``loss*`` term at its ``iter``. Validation records (no
-    ``iter``) give ``accuracy/top1`` / ``teacher/accuracy/top1`` at ``step``: the epoch for
+    ``iter``) give ``accuracy/top1`` / ``teacher/accuracy/top1`` at ``step``: the epoch
+    for
     epoch-based loops, placed at that epoch's last logged iteration; iteration-based
     loops already log the iteration. A later launch (resume) overrides the same point.
     """
@@ -178,7 +197,8 @@ def find_config(work_dir: str) -> Optional[str]:
 
 
 def summarize_run(work_dir: str, reported: Optional[Dict[str, dict]] = None) -> dict:
-    """One row: config, method, pair, dataset, epochs run, best / last val top-1, reported."""
+    """One row: config, method, pair, dataset, epochs run, best / last val top-1,
+    reported."""
     if reported is None:
         reported = reported_by_config()
     config = find_config(work_dir)
@@ -192,7 +212,10 @@ def summarize_run(work_dir: str, reported: Optional[Dict[str, dict]] = None) -> 
     if parts['student']:
         pair = f'{parts["teacher"] or "none"} -> {parts["student"]}'
     row = dict(
-        work_dir=work_dir, config=name, method=parts['method'], pair=pair,
+        work_dir=work_dir,
+        config=name,
+        method=parts['method'],
+        pair=pair,
         dataset=parts['dataset'],
         epochs=history[-1][0] if history else None,
         best_top1=max(value for _, value in history) if history else None,
@@ -207,8 +230,10 @@ def summarize_run(work_dir: str, reported: Optional[Dict[str, dict]] = None) -> 
     return row
 
 
-COLUMNS = ['config', 'method', 'pair', 'dataset', 'epochs', 'best_top1', 'last_top1',
-           'teacher_top1', 'reported_top1', 'gap', 'reported_source']
+COLUMNS = [
+    'config', 'method', 'pair', 'dataset', 'epochs', 'best_top1', 'last_top1',
+    'teacher_top1', 'reported_top1', 'gap', 'reported_source'
+]
 
 
 def _cell(value) -> str:
@@ -236,14 +261,16 @@ def write_csv(rows: Sequence[dict], path: str) -> None:
 
 
 def plot_curves(work_dir: str, out: str, title: Optional[str] = None) -> List[str]:
-    """Accuracy (student, teacher if logged) and loss terms over iterations; returns the keys."""
+    """Accuracy (student, teacher if logged) and loss terms over iterations; returns the
+    keys."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     data = curves(read_scalars(work_dir))
     losses = sorted(key for key in data if key.startswith('loss'))
     figure, (acc_axes, loss_axes) = plt.subplots(1, 2, figsize=(11, 4))
-    for key, label in ((VAL_KEY, 'student val top-1'), (TEACHER_KEY, 'teacher val top-1')):
+    for key, label in ((VAL_KEY, 'student val top-1'), (TEACHER_KEY,
+                                                        'teacher val top-1')):
         if data.get(key):
             acc_axes.plot(*zip(*data[key]), marker='.', label=label)
     acc_axes.set(xlabel='iteration', ylabel='top-1 (%)', title='validation accuracy')

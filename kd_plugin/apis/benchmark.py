@@ -12,13 +12,15 @@ and other jobs on the machine hit all of them alike):
 * ``distill``: the full distillation step (distiller ``mode='loss'``, sum of the loss
   terms, backward, SGD step over the distiller's trainable parameters);
 * ``cached`` (when the config can use a teacher-output cache, see :func:`cache_status`):
-  the same step of a ``CachedTeacherDistiller`` with the same student weights, whose
+  the same step of the distiller with a ``teacher_cache`` and the same student weights,
+  whose
   ``logits_t`` are looked up in an in-memory fp16 cache of (batch, views, classes) random
   logits by ``sample_idx`` / ``view_id`` instead of running the teacher: the student
   step plus the cache lookup.
 
 Reported per variant: median seconds per step and images/s; overall the ratios
-``cached / student`` and ``distill / (student + teacher)`` (about 1 when distillation adds nothing but the teacher
+``cached / student`` and ``distill / (student + teacher)`` (about 1 when distillation adds
+nothing but the teacher
 forward); and the peak memory of each variant, measured in a fresh subprocess per variant
 (see :func:`measure_memory`). The data pipeline and preprocessor run once, outside the
 timings, for every variant alike.
@@ -43,6 +45,13 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+
+from kd_plugin import datasets, engine, models  # noqa: F401  (registration)
+from kd_plugin.apis.teacher_cache import online_model_cfg
+from kd_plugin.models.distillers import CachedTeacher
+from kd_plugin.models.distillers.classification_distiller import num_classes_of
+from kd_plugin.utils.teacher_cache import FORMAT, TeacherCache
+from kd_plugin.utils.vocabulary import input_owner
 
 BASE_VARIANTS = ('student', 'teacher', 'distill')
 VARIANTS = BASE_VARIANTS + ('cached', )
@@ -78,10 +87,9 @@ def default_source_size(config: str) -> int:
 
 
 def build_model(cfg, device: str) -> nn.Module:
-    import kd_plugin  # noqa: F401  (registers the plugin's modules)
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
-    from kd_plugin.apis.teacher_cache import online_model_cfg
+
     init_default_scope('mmpretrain')
     # A cached config's own cache file is not needed: the cached variant gets an
     # in-memory one (cached_teacher_model).
@@ -115,8 +123,11 @@ def synthetic_batch(cfg, model: nn.Module, config: str, batch_size: int,
     def resize(image: torch.Tensor) -> torch.Tensor:
         if image_size is None or tuple(image.shape[-2:]) == (image_size, image_size):
             return image
-        resized = F.interpolate(image[None].float(), size=(image_size, image_size),
-                                mode='bilinear', align_corners=False)[0]
+        resized = F.interpolate(
+            image[None].float(),
+            size=(image_size, image_size),
+            mode='bilinear',
+            align_corners=False)[0]
         return resized.round().clamp(0, 255).to(image.dtype)
 
     inputs = data['inputs']
@@ -137,8 +148,11 @@ def _optimizer(cfg, params: List[nn.Parameter]) -> torch.optim.Optimizer:
     opt = dict((cfg.get('optim_wrapper') or {}).get('optimizer') or {})
     if opt.get('type') not in (None, 'SGD'):
         opt = {}
-    return torch.optim.SGD(params, lr=opt.get('lr', 0.01), momentum=opt.get('momentum', 0.9),
-                           weight_decay=opt.get('weight_decay', 0.0))
+    return torch.optim.SGD(
+        params,
+        lr=opt.get('lr', 0.01),
+        momentum=opt.get('momentum', 0.9),
+        weight_decay=opt.get('weight_decay', 0.0))
 
 
 def _sum_losses(losses: dict) -> torch.Tensor:
@@ -154,32 +168,35 @@ def _sum_losses(losses: dict) -> torch.Tensor:
 
 
 def cached_teacher_model(cfg, model: nn.Module, samples: list, device: str):
-    """A ``CachedTeacherDistiller`` of ``cfg`` with ``model``'s student weights and an
+    """The distiller of ``cfg`` with a ``teacher_cache``: ``model``'s student weights and
+    an
     in-memory fp16 cache of random logits, (batch, views, classes), and copies of
     ``samples`` with ``sample_idx`` 0..B-1 and random ``view_id``."""
     from mmpretrain.registry import MODELS
 
-    from kd_plugin.utils.teacher_cache import FORMAT, TeacherCache
-    from kd_plugin.models.distillers.classification_distiller import classifier_layer_path
-    from kd_plugin.models.distillers.taps import resolve_module
-    num_classes = resolve_module(model.teacher, classifier_layer_path(model.teacher),
-                                 'teacher').out_features
+    num_classes = num_classes_of(model.teacher, 'teacher')
     num_views = _num_views(cfg)
     generator = torch.Generator().manual_seed(0)
     logits = (torch.randn(len(samples), num_views, num_classes, generator=generator) *
               3).half()
-    views = torch.randint(0, num_views, (len(samples), ), generator=generator)
-    data = dict(format=FORMAT, num_samples=len(samples), num_views=num_views,
-                num_classes=num_classes, topk=0, logits=logits)
+    views = torch.randint(
+        0, num_views, (len(samples), ), generator=generator)
+    data = dict(
+        format=FORMAT,
+        num_samples=len(samples),
+        num_views=num_views,
+        num_classes=num_classes,
+        topk=0,
+        logits=logits)
     boxes = [sample.get('crop_box') for sample in samples]
     if all(box is not None for box in boxes):
         # The boxes the pipeline recorded, so that the step also times their check.
-        data['crop_boxes'] = torch.zeros(len(samples), num_views // 2, 4,
-                                         dtype=torch.int32)
+        data['crop_boxes'] = torch.zeros(
+            len(samples), num_views // 2, 4, dtype=torch.int32)
         for index, box in enumerate(boxes):
             data['crop_boxes'][index, views[index] // 2] = torch.as_tensor(box)
-    cached = MODELS.build(dict(copy.deepcopy(cfg.model), type='CachedTeacherDistiller',
-                               teacher_cache=TeacherCache(data)))
+    cached = MODELS.build(
+        dict(copy.deepcopy(cfg.model), teacher_cache=TeacherCache(data)))
     cached.student.load_state_dict(model.student.state_dict())
     cached_samples = copy.deepcopy(samples)
     for index, sample in enumerate(cached_samples):
@@ -200,7 +217,11 @@ def _num_views(cfg) -> int:
     return 2
 
 
-def make_steps(cfg, model: nn.Module, batch: dict, device: str, amp: bool,
+def make_steps(cfg,
+               model: nn.Module,
+               batch: dict,
+               device: str,
+               amp: bool,
                cached: bool = False) -> Tuple[Dict[str, Callable[[], float]], object]:
     """One callable per variant; each runs one step and returns a scalar to check.
     ``cached``: add the ``cached`` variant (a config that can use a cache only)."""
@@ -212,15 +233,18 @@ def make_steps(cfg, model: nn.Module, batch: dict, device: str, amp: bool,
     device_type = 'cuda' if device.startswith('cuda') else 'cpu'
 
     def autocast():
-        return (torch.autocast(device_type, dtype=dtype) if amp else
-                contextlib.nullcontext())
+        return (torch.autocast(device_type, dtype=dtype)
+                if amp else contextlib.nullcontext())
 
     use_scaler = amp and device_type == 'cuda'
-    scalers = {name: torch.amp.GradScaler('cuda') if use_scaler else None
-               for name in ('student', 'distill')}
+    scalers = {
+        name: torch.amp.GradScaler('cuda') if use_scaler else None
+        for name in ('student', 'distill')
+    }
     trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizers = dict(student=_optimizer(cfg, list(model.student.parameters())),
-                      distill=_optimizer(cfg, trainable))
+    optimizers = dict(
+        student=_optimizer(cfg, list(model.student.parameters())),
+        distill=_optimizer(cfg, trainable))
 
     def train_step(name: str, forward: Callable[[], dict]) -> float:
         optimizer, scaler = optimizers[name], scalers[name]
@@ -247,7 +271,8 @@ def make_steps(cfg, model: nn.Module, batch: dict, device: str, amp: bool,
         student=lambda: train_step(
             'student', lambda: model.student(student_inputs, samples, mode='loss')),
         teacher=teacher_forward,
-        distill=lambda: train_step('distill', lambda: model(inputs, samples, mode='loss')),
+        distill=lambda: train_step('distill', lambda: model(inputs, samples, mode='loss')
+                                   ),
     )
     if cached:
         cached_model, cached_samples = cached_teacher_model(cfg, model, samples, device)
@@ -335,8 +360,8 @@ def memory_worker(spec: dict) -> dict:
     model = build_model(cfg, device)
     batch, _ = synthetic_batch(cfg, model, spec['config'], spec['batch_size'],
                                spec['image_size'], device)
-    steps, _ = make_steps(cfg, model, batch, device, spec['amp'],
-                          cached=spec['variant'] == 'cached')
+    steps, _ = make_steps(
+        cfg, model, batch, device, spec['amp'], cached=spec['variant'] == 'cached')
     step = steps[spec['variant']]
     rounds = max(1, spec['iters'])
     gc.collect()
@@ -368,20 +393,35 @@ MEMORY_WORKER = ('import json, sys; from kd_plugin.apis.benchmark import memory_
                  'print(json.dumps(memory_worker(json.loads(sys.argv[1]))))')
 
 
-def measure_memory(config: str, variant: str, batch_size: int, image_size: int,
-                   device: str, amp: bool, iters: int, channels_last: bool = False) -> float:
+def measure_memory(config: str,
+                   variant: str,
+                   batch_size: int,
+                   image_size: int,
+                   device: str,
+                   amp: bool,
+                   iters: int,
+                   channels_last: bool = False) -> float:
     """Peak memory growth of ``variant`` in MiB, measured in a fresh subprocess, so
     that neither the other variants nor allocations freed earlier hide it."""
-    spec = dict(config=osp.abspath(config), variant=variant, batch_size=batch_size,
-                image_size=image_size, device=device, amp=amp, iters=iters,
-                channels_last=channels_last)
+    spec = dict(
+        config=osp.abspath(config),
+        variant=variant,
+        batch_size=batch_size,
+        image_size=image_size,
+        device=device,
+        amp=amp,
+        iters=iters,
+        channels_last=channels_last)
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [root, env.get('PYTHONPATH')]))
     env.setdefault('OMP_NUM_THREADS', str(torch.get_num_threads()))
-    proc = subprocess.run(
-        [sys.executable, '-c', MEMORY_WORKER, json.dumps(spec)],
-        capture_output=True, text=True, env=env, cwd=os.getcwd())
+    proc = subprocess.run([sys.executable, '-c', MEMORY_WORKER,
+                           json.dumps(spec)],
+                          capture_output=True,
+                          text=True,
+                          env=env,
+                          cwd=os.getcwd())
     if proc.returncode != 0:
         raise RuntimeError(f'memory measurement of {variant!r} failed:\n{proc.stderr}')
     return json.loads(proc.stdout.strip().splitlines()[-1])['peak_mib']
@@ -389,15 +429,14 @@ def measure_memory(config: str, variant: str, batch_size: int, image_size: int,
 
 # -------------------------------------------------------------------------- report
 def cache_status(model: nn.Module, timed: bool = False) -> dict:
-    """Whether ``CachedTeacherDistiller`` can replace the teacher forward of this
-    config, and whether the ``cached`` variant was timed."""
-    from kd_plugin.models.distillers.cached_teacher import CACHEABLE
-    from kd_plugin.utils.vocabulary import input_owner
+    """Whether a ``teacher_cache`` can replace the teacher forward of this config, and
+    whether the ``cached`` variant was timed."""
     teacher_runs = getattr(model, 'teacher_taps', None) is not None
-    requested = {arg for args in (*getattr(model, '_loss_inputs', {}).values(),
-                                  getattr(model, '_aux_inputs', []))
-                 for arg in args if input_owner(arg) == 'teacher'}
-    uncacheable = sorted(requested - set(CACHEABLE))
+    requested = {
+        name
+        for name in getattr(model, '_requested', ()) if input_owner(name) == 'teacher'
+    }
+    uncacheable = sorted(requested - CachedTeacher.provides)
     augments = getattr(getattr(model, 'data_preprocessor', None), 'batch_augments', None)
     if not teacher_runs and not requested:
         why = 'no loss reads a teacher output: the distiller runs no teacher forward'
@@ -411,20 +450,28 @@ def cache_status(model: nn.Module, timed: bool = False) -> dict:
         why = 'batch augments (Mixup/CutMix) make views that no cache holds'
     else:
         why = ('every teacher input is logits_t of a frozen teacher: '
-               'CachedTeacherDistiller looks them up by (sample_idx, view_id) in a cache '
+               'a teacher_cache looks them up by (sample_idx, view_id) in a cache '
                'from tools/build_teacher_cache.py (exact for RecordedRandomCrop/Flip '
                'pipelines, consistent views for RecordedRandomResizedCrop) instead of '
                'running the teacher')
-        return dict(applicable=True,
-                    status='implemented, timed' if timed else
-                    'implemented, not timed (--no-cached)', why=why)
+        return dict(
+            applicable=True,
+            status='implemented, timed'
+            if timed else 'implemented, not timed (--no-cached)',
+            why=why)
     return dict(applicable=False, status='not applicable', why=why)
 
 
-def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
-                  batch_size: Optional[int] = None, image_size: Optional[int] = None,
-                  device: str = 'cpu', amp: bool = False, memory: bool = True,
-                  cached: bool = True, channels_last: bool = False) -> dict:
+def run_benchmark(config: str,
+                  iters: int = 10,
+                  warmup: int = 2,
+                  batch_size: Optional[int] = None,
+                  image_size: Optional[int] = None,
+                  device: str = 'cpu',
+                  amp: bool = False,
+                  memory: bool = True,
+                  cached: bool = True,
+                  channels_last: bool = False) -> dict:
     """Time the variants of ``config`` interleaved; return the report dict.
     ``cached``: add the ``cached`` variant where the config can use a cache;
     ``channels_last``: run with the distiller's ``channels_last`` option."""
@@ -445,8 +492,10 @@ def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
     for name in steps:
         median = statistics.median(times[name])
         variants[name] = dict(
-            median_s=median, images_per_s=batch_size / median,
-            min_s=min(times[name]), max_s=max(times[name]),
+            median_s=median,
+            images_per_s=batch_size / median,
+            min_s=min(times[name]),
+            max_s=max(times[name]),
             median_cpu_s=statistics.median(cpu_times[name]),
             finite=all(math.isfinite(v) for v in values[name]),
             last_value=values[name][-1])
@@ -455,28 +504,37 @@ def run_benchmark(config: str, iters: int = 10, warmup: int = 2,
             variants[name]['peak_mem_mib'] = measure_memory(
                 config, name, batch_size, image_size if image_size else size, device, amp,
                 warmup + 1, channels_last)
+
     def ratio_of(key: str) -> Optional[float]:
         if key not in variants['distill']:
             return None
-        return variants['distill'][key] / (variants['student'][key] +
-                                           variants['teacher'][key])
+        return variants['distill'][key] / (
+            variants['student'][key] + variants['teacher'][key])
+
     return dict(
         config=config,
         date=datetime.date.today().isoformat(),
-        machine=dict(platform=platform.platform(), processor=platform.processor(),
-                     cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
-                     torch=torch.__version__,
-                     gpu=(torch.cuda.get_device_name(device)
-                          if device.startswith('cuda') else None)),
-        device=device, amp=amp, channels_last=channels_last,
+        machine=dict(
+            platform=platform.platform(),
+            processor=platform.processor(),
+            cpu_count=os.cpu_count(),
+            torch_threads=torch.get_num_threads(),
+            torch=torch.__version__,
+            gpu=(torch.cuda.get_device_name(device)
+                 if device.startswith('cuda') else None)),
+        device=device,
+        amp=amp,
+        channels_last=channels_last,
         amp_dtype=(None if not amp else
                    'float16' if device.startswith('cuda') else 'bfloat16'),
-        batch_size=batch_size, image_size=size, num_views=(
-            batch['inputs'].shape[0] // len(batch['data_samples'])),
-        iters=iters, warmup=warmup,
+        batch_size=batch_size,
+        image_size=size,
+        num_views=(batch['inputs'].shape[0] // len(batch['data_samples'])),
+        iters=iters,
+        warmup=warmup,
         timing='median over the timed rounds of wall-clock (perf_counter) and process '
-               'CPU time (process_time); variants interleaved round-robin in one process, '
-               'order rotating each round; data pipeline excluded',
+        'CPU time (process_time); variants interleaved round-robin in one process, '
+        'order rotating each round; data pipeline excluded',
         memory_method=MEMORY_METHOD['cuda' if device.startswith('cuda') else 'cpu']
         if memory else None,
         variants=variants,
@@ -504,30 +562,35 @@ def format_table(report: dict) -> str:
     rows = [head, rule]
     for name, v in report['variants'].items():
         mem_text = f"{v['peak_mem_mib']:.1f}" if mem else 'n/a'
-        rows.append(f"| {name} | {v['median_s']:.4f} | {v['images_per_s']:.1f} | "
-                    f"{v['median_cpu_s']:.4f} | {mem_text} | {'yes' if v['finite'] else 'NO'} |")
+        rows.append(
+            f"| {name} | {v['median_s']:.4f} | {v['images_per_s']:.1f} | "
+            f"{v['median_cpu_s']:.4f} | {mem_text} | {'yes' if v['finite'] else 'NO'} |")
     amp = f", amp {report['amp_dtype']}" if report['amp'] else ''
     amp += ', channels_last' if report.get('channels_last') else ''
-    memory = (f"memory distill / (student + teacher forward) = {report['ratio_memory']:.3f}. "
-              if report.get('ratio_memory') is not None else '')
+    memory = (
+        f"memory distill / (student + teacher forward) = {report['ratio_memory']:.3f}. "
+        if report.get('ratio_memory') is not None else '')
     rows.append('')
     rows.append(f"`{report['config']}`: batch {report['batch_size']}, "
                 f"{report['image_size']} px, {report['device']}{amp}, "
                 f"{report['iters']} timed + {report['warmup']} warm-up rounds. "
                 f"distill / (student + teacher) = "
                 f"{report['ratio_distill_over_student_plus_teacher']:.3f} "
-                f"(CPU time: {report['ratio_cpu_time']:.3f}). " + memory
-                + (f"cached / student = {report['ratio_cached_over_student']:.3f} "
-                   f"(CPU time: {report['ratio_cached_over_student_cpu']:.3f}). "
-                   if report.get('ratio_cached_over_student') else '')
-                + f"cache: {report['cache']['status']}"
+                f"(CPU time: {report['ratio_cpu_time']:.3f}). " + memory +
+                (f"cached / student = {report['ratio_cached_over_student']:.3f} "
+                 f"(CPU time: {report['ratio_cached_over_student_cpu']:.3f}). " if report.
+                 get('ratio_cached_over_student') else '') +
+                f"cache: {report['cache']['status']}"
                 f"{' (applicable)' if report['cache']['applicable'] else ''}.")
     return '\n'.join(rows)
 
 
-def profile_distill_step(config: str, batch_size: Optional[int] = None,
-                         image_size: Optional[int] = None, device: str = 'cpu',
-                         warmup: int = 2, row_limit: int = 25) -> str:
+def profile_distill_step(config: str,
+                         batch_size: Optional[int] = None,
+                         image_size: Optional[int] = None,
+                         device: str = 'cpu',
+                         warmup: int = 2,
+                         row_limit: int = 25) -> str:
     """torch.profiler tables of one step of each variant (after warm-up)."""
     from torch.profiler import ProfilerActivity, profile
     cfg = load_config(config)
@@ -536,14 +599,14 @@ def profile_distill_step(config: str, batch_size: Optional[int] = None,
     batch, _ = synthetic_batch(cfg, model, config, batch_size, image_size, device)
     steps, _ = make_steps(cfg, model, batch, device, amp=False)
     time_interleaved(steps, 0, max(1, warmup), device)
-    activities = [ProfilerActivity.CPU] + (
-        [ProfilerActivity.CUDA] if device.startswith('cuda') else [])
+    activities = [ProfilerActivity.CPU
+                  ] + ([ProfilerActivity.CUDA] if device.startswith('cuda') else [])
     sort = 'self_cuda_time_total' if device.startswith('cuda') else 'self_cpu_time_total'
     out = []
     for name in steps:
         with profile(activities=activities) as prof:
             steps[name]()
             _sync(device)
-        out.append(f'## {name}\n' + prof.key_averages().table(sort_by=sort,
-                                                              row_limit=row_limit))
+        out.append(f'## {name}\n' +
+                   prof.key_averages().table(sort_by=sort, row_limit=row_limit))
     return '\n'.join(out)

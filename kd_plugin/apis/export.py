@@ -16,6 +16,8 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 
+from kd_plugin import models  # noqa: F401  (registers the distiller for a bare Config)
+from kd_plugin.models.distillers.classification_distiller import model_config
 from kd_plugin.utils.checkpoint import _preview, extract_state_dict, load_checkpoint
 
 STUDENT_PREFIX = 'student.'
@@ -50,8 +52,10 @@ def split_student(state_dict: Dict[str, torch.Tensor],
                           'checkpoint written by tools/train.py.')
     for outer in OUTER_PREFIXES:
         prefix = outer + STUDENT_PREFIX
-        student = {k[len(prefix):]: v for k, v in state_dict.items()
-                   if k.startswith(prefix)}
+        student = {
+            k[len(prefix):]: v
+            for k, v in state_dict.items() if k.startswith(prefix)
+        }
         if student:
             break
     else:
@@ -67,7 +71,8 @@ def split_student(state_dict: Dict[str, torch.Tensor],
 
 
 def _plain(value):
-    """JSON-like copy of ``value`` (str/int/float/bool, lists and dicts of them), else None."""
+    """JSON-like copy of ``value`` (str/int/float/bool, lists and dicts of them), else
+    None."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
@@ -85,8 +90,11 @@ def _plain(value):
 def export_meta(checkpoint, source: str) -> dict:
     """Plain-data meta of the export: provenance, epoch/iter and the dataset's classes."""
     from kd_plugin.version import __version__
-    meta = {'exported_from': osp.basename(source), 'exported_by': f'kd_plugin {__version__}',
-            'note': 'student of a ClassificationDistiller; load with the student config'}
+    meta = {
+        'exported_from': osp.basename(source),
+        'exported_by': f'kd_plugin {__version__}',
+        'note': 'student of a ClassificationDistiller; load with the student config'
+    }
     old = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
     if isinstance(old, dict):
         for key in PLAIN_META_KEYS:
@@ -100,16 +108,21 @@ def export_meta(checkpoint, source: str) -> dict:
     return meta
 
 
-def export_student(checkpoint_path: str, out_path: str,
+def export_student(checkpoint_path: str,
+                   out_path: str,
                    config: Union[str, Config, None] = None,
                    input_size: Optional[int] = None) -> dict:
-    """Write the student of ``checkpoint_path`` to ``out_path``; verify it with ``config``.
+    """Write the student of ``checkpoint_path`` to ``out_path``; verify it with
+    ``config``.
 
     Returns the exported ``{'state_dict': ..., 'meta': ...}``.
     """
     checkpoint = load_checkpoint(checkpoint_path)
     state_dict = split_student(extract_state_dict(checkpoint), checkpoint_path)
-    exported = {'state_dict': state_dict, 'meta': export_meta(checkpoint, checkpoint_path)}
+    exported = {
+        'state_dict': state_dict,
+        'meta': export_meta(checkpoint, checkpoint_path)
+    }
     if config is not None:
         verify_export(exported['state_dict'], config, checkpoint, input_size=input_size)
     out_dir = osp.dirname(osp.abspath(out_path))
@@ -120,7 +133,6 @@ def export_student(checkpoint_path: str, out_path: str,
 
 # ----------------------------------------------------------------------- verification
 def _as_config(config: Union[str, Config]) -> Config:
-    import kd_plugin  # noqa: F401  (registers the distiller for a bare Config)
     return Config.fromfile(config) if isinstance(config, str) else config
 
 
@@ -155,14 +167,18 @@ def guess_input_size(cfg: Config) -> int:
     return 32 if 'cifar' in str(dataset.get('type', '')).lower() else 224
 
 
-def _check_fit(model: nn.Module, state_dict: dict, what: str, ignore: Tuple[str, ...] = ()
-               ) -> None:
+def _check_fit(model: nn.Module,
+               state_dict: dict,
+               what: str,
+               ignore: Tuple[str, ...] = ()) -> None:
     expected = model.state_dict()
     missing = [k for k in expected if k not in state_dict and not k.startswith(ignore)]
     unexpected = [k for k in state_dict if k not in expected and not k.startswith(ignore)]
-    wrong = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs config '
-             f'{tuple(expected[k].shape)}' for k in expected
-             if k in state_dict and state_dict[k].shape != expected[k].shape]
+    wrong = [
+        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs config '
+        f'{tuple(expected[k].shape)}' for k in expected
+        if k in state_dict and state_dict[k].shape != expected[k].shape
+    ]
     if missing or unexpected or wrong:
         raise ExportError(
             f'{what} does not match the config: {len(missing)} missing keys '
@@ -172,31 +188,39 @@ def _check_fit(model: nn.Module, state_dict: dict, what: str, ignore: Tuple[str,
             'trained with.')
 
 
-def verify_export(student_state: Dict[str, torch.Tensor], config: Union[str, Config],
-                  checkpoint, input_size: Optional[int] = None,
-                  batch_size: int = 2, in_channels: int = 3) -> None:
+def verify_export(student_state: Dict[str, torch.Tensor],
+                  config: Union[str, Config],
+                  checkpoint,
+                  input_size: Optional[int] = None,
+                  batch_size: int = 2,
+                  in_channels: int = 3) -> None:
     """Build the stock student (``cfg.model.student``), load ``student_state`` strictly,
-    and check it gives exactly the distiller's ``mode='tensor'`` outputs on a random batch.
+    and check it gives exactly the distiller's ``mode='tensor'`` outputs on a random
+    batch.
     """
     from mmpretrain.registry import MODELS
     cfg = _as_config(config)
     model_cfg = cfg.model
     if model_cfg.get('type') != 'ClassificationDistiller' or 'student' not in model_cfg:
-        raise ExportError(f'--config must be the distiller config (model.type='
-                          f'ClassificationDistiller), got model.type={model_cfg.get("type")!r}')
+        raise ExportError(
+            f'--config must be the distiller config (model.type='
+            f'ClassificationDistiller), got model.type={model_cfg.get("type")!r}')
 
     distiller = MODELS.build(model_cfg)
     full_state = extract_state_dict(checkpoint)
     for outer in OUTER_PREFIXES[1:]:
         if not any(k.startswith(STUDENT_PREFIX) for k in full_state):
-            full_state = {k[len(outer):]: v for k, v in full_state.items()
-                          if k.startswith(outer)} or full_state
+            full_state = {
+                k[len(outer):]: v
+                for k, v in full_state.items() if k.startswith(outer)
+            } or full_state
     # The teacher is absent unless teacher_in_checkpoint; it does not take part in
     # mode='tensor' anyway.
-    _check_fit(distiller, full_state, 'The training checkpoint', ignore=('teacher.', ))
+    _check_fit(
+        distiller, full_state, 'The training checkpoint', ignore=('teacher.', ))
     distiller.load_state_dict(full_state, strict=False)
 
-    student = MODELS.build(model_cfg.student)
+    student = MODELS.build(model_config(model_cfg.student))
     _check_fit(student, student_state, 'The exported student')
     student.load_state_dict(student_state, strict=True)
 
@@ -210,8 +234,8 @@ def verify_export(student_state: Dict[str, torch.Tensor], config: Union[str, Con
         actual = student(batch, mode='tensor')
     for exp, act in zip(_tensors(expected), _tensors(actual)):
         if exp.shape != act.shape or not torch.equal(exp, act):
-            diff = ((exp - act).abs().max().item() if exp.shape == act.shape
-                    else f'shapes {tuple(exp.shape)} vs {tuple(act.shape)}')
+            diff = ((exp - act).abs().max().item() if exp.shape == act.shape else
+                    f'shapes {tuple(exp.shape)} vs {tuple(act.shape)}')
             raise ExportError(f'The exported student does not predict as the distiller '
                               f'did (max abs difference {diff}).')
 

@@ -11,6 +11,8 @@ from typing import Optional
 
 from mmengine.config import Config, ConfigDict
 
+from kd_plugin.models.distillers.classification_distiller import model_config
+
 WEIGHT_KEYS = ('teacher_ckpt', 'pretrained', 'checkpoint_path')
 
 
@@ -31,22 +33,30 @@ def _strip_weights(node) -> None:
             _strip_weights(value)
 
 
-def _synthetic(dataset: dict, num_samples: int, num_classes: int, image_size: int) -> dict:
+def _synthetic(dataset: dict, num_samples: int, num_classes: int,
+               image_size: int) -> dict:
     """Replace the innermost file-based dataset, keeping wrappers and the pipeline."""
     if isinstance(dataset.get('dataset'), dict):
         inner = _synthetic(dataset['dataset'], num_samples, num_classes, image_size)
         return dict(dataset, dataset=inner)
-    pipeline = [step for step in dataset.get('pipeline', [])
-                if not str(step.get('type', '')).startswith('Load')]
+    pipeline = [
+        step for step in dataset.get('pipeline', [])
+        if not str(step.get('type', '')).startswith('Load')
+    ]
     for step in pipeline:
         if 'num_draws' in step:  # fixed crops per image: one keeps a smoke cache small
             step['num_draws'] = 1
-    return dict(type='SyntheticClsDataset', num_samples=num_samples,
-                num_classes=num_classes, image_size=image_size, pipeline=pipeline)
+    return dict(
+        type='SyntheticClsDataset',
+        num_samples=num_samples,
+        num_classes=num_classes,
+        image_size=image_size,
+        pipeline=pipeline)
 
 
 def fit_per_sample_memory(node, num_samples: int) -> None:
-    """Lower every ``num_data`` above ``num_samples`` in a model config to ``num_samples``.
+    """Lower every ``num_data`` above ``num_samples`` in a model config to
+    ``num_samples``.
 
     A loss that keeps one memory row per training sample is given the training-set size
     as ``num_data`` (CRD's two banks: 51 MB on CIFAR-100, 1.3 GB for ImageNet's 1281167
@@ -74,7 +84,8 @@ def fit_per_sample_memory(node, num_samples: int) -> None:
 
 
 def find_num_classes(cfg: Config) -> int:
-    for source in (cfg.get('data_preprocessor') or {}, cfg.model.get('data_preprocessor') or {}):
+    for source in (cfg.get('data_preprocessor') or {}, cfg.model.get('data_preprocessor')
+                   or {}):
         if source.get('num_classes'):
             return source['num_classes']
     for role in ('student', 'teacher'):
@@ -85,13 +96,21 @@ def find_num_classes(cfg: Config) -> int:
     head = cfg.model.get('head') or {}
     if head.get('num_classes'):
         return head['num_classes']
-    raise ValueError('Cannot tell the number of classes: set data_preprocessor.num_classes')
+    raise ValueError(
+        'Cannot tell the number of classes: set data_preprocessor.num_classes')
 
 
-def smoke_config(cfg: Config, iters: int = 2, batch_size: int = 2, image_size: int = 32,
+def smoke_config(cfg: Config,
+                 iters: int = 2,
+                 batch_size: int = 2,
+                 image_size: int = 32,
                  work_dir: Optional[str] = None) -> Config:
-    """A copy of ``cfg`` that trains ``iters`` iterations then validates, offline, on CPU."""
+    """A copy of ``cfg`` that trains ``iters`` iterations then validates, offline, on
+    CPU."""
     cfg = SmokeConfig(copy.deepcopy(cfg.to_dict()), filename=cfg.filename)
+    for role in ('teacher', 'student'):
+        if isinstance(cfg.model.get(role), str):  # a model config file: inline it
+            cfg.model[role] = model_config(cfg.model[role])
     num_classes = find_num_classes(cfg)
     _strip_weights(cfg.model)
     if cfg.get('train_dataloader'):
@@ -102,10 +121,14 @@ def smoke_config(cfg: Config, iters: int = 2, batch_size: int = 2, image_size: i
         if not loader:
             continue
         loader.dataset = _synthetic(loader.dataset, size, num_classes, image_size)
-        loader.update(batch_size=batch_size, num_workers=0, persistent_workers=False,
-                      pin_memory=False)
+        loader.update(
+            batch_size=batch_size,
+            num_workers=0,
+            persistent_workers=False,
+            pin_memory=False)
     train_cfg = cfg.get('train_cfg') or ConfigDict(by_epoch=True)
-    if train_cfg.get('type') == 'IterBasedTrainLoop' or train_cfg.get('by_epoch') is False:
+    if train_cfg.get('type') == 'IterBasedTrainLoop' or train_cfg.get(
+            'by_epoch') is False:
         train_cfg.update(max_iters=iters, val_interval=iters)
     else:
         train_cfg.update(max_epochs=1, val_interval=1)
@@ -125,13 +148,13 @@ def smoke_config(cfg: Config, iters: int = 2, batch_size: int = 2, image_size: i
 
 
 def build_smoke_teacher_cache(cfg: Config) -> None:
-    """Give a ``CachedTeacherDistiller`` config of a smoke run the cache it reads.
+    """Give a smoke run of a config with a ``teacher_cache`` the cache it reads.
 
     The config names a cache built over the real training set; the smoke run trains on
     synthetic images, so its cache is built over those, into the run's work dir, from
     the teacher's (random) weights, as ``tools/build_teacher_cache.py`` would.
     """
-    if cfg.model.get('type') != 'CachedTeacherDistiller':
+    if not cfg.model.get('teacher_cache'):
         return
     from kd_plugin.apis.teacher_cache import build_teacher_cache
     cfg.model.teacher_cache = osp.join(cfg.work_dir, 'smoke_teacher_cache.pth')

@@ -22,14 +22,18 @@ from mmengine.logging import print_log
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from kd_plugin.datasets.transforms.replayable import (REPLAY_KEY, RecordedRandomCrop,
-                                                      RecordedRandomFlip,
-                                                      RecordedRandomResizedCrop)
+from kd_plugin.datasets.transforms.replayable import (
+    REPLAY_KEY,
+    RecordedRandomCrop,
+    RecordedRandomFlip,
+    RecordedRandomResizedCrop,
+)
 from kd_plugin.utils.checkpoint import load_model_weights
 from kd_plugin.utils.teacher_cache import FORMAT, VIEW_ENCODING, TeacherCache, save_atomic
 
 # Transforms the builder knows to be deterministic (besides the recorded ones).
 DETERMINISTIC_TRANSFORMS = ('PackInputs', 'LoadImageFromFile', 'ToNumpy')
+
 
 # ---------------------------------------------------------------------- replay
 def check_replayable(dataset) -> None:
@@ -39,9 +43,11 @@ def check_replayable(dataset) -> None:
         raise TypeError(f'{type(dataset).__name__}: the teacher cache needs an MMEngine '
                         'BaseDataset (get_data_info + pipeline) as the training set.')
     crops = (RecordedRandomCrop, RecordedRandomResizedCrop)
-    bad = [type(t).__name__ for t in transforms
-           if not isinstance(t, (*crops, RecordedRandomFlip))
-           and type(t).__name__ not in DETERMINISTIC_TRANSFORMS]
+    bad = [
+        type(t).__name__ for t in transforms
+        if not isinstance(t, (*crops, RecordedRandomFlip))
+        and type(t).__name__ not in DETERMINISTIC_TRANSFORMS
+    ]
     if bad:
         raise ValueError(
             f'The training pipeline has transforms a teacher cache cannot replay: {bad}. '
@@ -71,8 +77,9 @@ def replay(transforms: Sequence, results: dict, view_id: int) -> Tuple[dict, dic
     record = dict(num_views=1, crop_box=None)
     for transform in transforms:
         if type(transform).__name__ == 'PackInputs':
-            record.update(num_views=int(results.get('num_views', 1)),
-                          crop_box=results.get('crop_box'))
+            record.update(
+                num_views=int(results.get('num_views', 1)),
+                crop_box=results.get('crop_box'))
         results = transform(results)
         if results is None:
             raise ValueError(f'{transform} dropped a sample while replaying it.')
@@ -124,10 +131,17 @@ def _signature(cfg_model: dict, teacher_ckpt: Optional[str], pipeline: str, topk
                num_samples: int, num_views: int, num_classes: int) -> Dict[str, object]:
     ckpt = str(teacher_ckpt or '')
     mtime = os.stat(ckpt).st_mtime_ns if ckpt and osp.isfile(ckpt) else -1
-    return dict(format=FORMAT, teacher=repr(cfg_model.get('teacher')), teacher_ckpt=ckpt,
-                teacher_ckpt_mtime=int(mtime), pipeline=pipeline, topk=int(topk),
-                num_samples=int(num_samples), num_views=int(num_views),
-                num_classes=int(num_classes), view_encoding=VIEW_ENCODING)
+    return dict(
+        format=FORMAT,
+        teacher=repr(cfg_model.get('teacher')),
+        teacher_ckpt=ckpt,
+        teacher_ckpt_mtime=int(mtime),
+        pipeline=pipeline,
+        topk=int(topk),
+        num_samples=int(num_samples),
+        num_views=int(num_views),
+        num_classes=int(num_classes),
+        view_encoding=VIEW_ENCODING)
 
 
 def _chunk_path(parts: str, start: int, stop: int) -> str:
@@ -135,13 +149,10 @@ def _chunk_path(parts: str, start: int, stop: int) -> str:
 
 
 def online_model_cfg(model_cfg: dict) -> dict:
-    """The ``ClassificationDistiller`` config of a ``CachedTeacherDistiller`` config
-    (the teacher runs; no cache file needed); other model configs unchanged."""
+    """The model config without its ``teacher_cache`` (the teacher runs)."""
     model_cfg = dict(model_cfg)
-    if model_cfg.get('type') == 'CachedTeacherDistiller':
-        model_cfg['type'] = 'ClassificationDistiller'
-        model_cfg.pop('teacher_cache', None)
-        model_cfg.pop('teacher_cache_fill_margin', None)
+    model_cfg.pop('teacher_cache', None)
+    model_cfg.pop('teacher_cache_fill_margin', None)
     return model_cfg
 
 
@@ -159,9 +170,11 @@ def load_teacher_for_cache(cfg, device: str) -> Tuple[nn.Module, nn.Module]:
     if distiller.teacher_ckpt:
         load_model_weights(teacher, distiller.teacher_ckpt, role='teacher')
     else:
-        print_log('No teacher_ckpt in the config: caching the outputs of a teacher with '
-                  'the weights of its own config (random unless its init_cfg loads some).',
-                  'current', level=logging.WARNING)
+        print_log(
+            'No teacher_ckpt in the config: caching the outputs of a teacher with '
+            'the weights of its own config (random unless its init_cfg loads some).',
+            'current',
+            level=logging.WARNING)
     distiller.to(device)
     teacher.eval()
     return distiller, teacher
@@ -173,15 +186,21 @@ def describe(report: dict) -> str:
     text = (f"{report['num_samples']} samples x {report['num_views']} views x "
             f"{report['num_classes']} classes ({kind}, fp16)")
     if report['crop_boxes']:
-        text += f" + crop boxes ({report['num_samples']} x {report['num_views'] // 2} x 4)"
+        crops = report['num_views'] // 2
+        text += f" + crop boxes ({report['num_samples']} x {crops} x 4)"
     return text
 
 
 @torch.no_grad()
-def build_teacher_cache(config, out: str, topk: Optional[int] = None,
-                        batch_size: int = 256, chunk_size: int = 256,
-                        device: str = 'cpu', num_workers: Optional[int] = None,
-                        max_chunks: Optional[int] = None, progress: bool = True) -> dict:
+def build_teacher_cache(config,
+                        out: str,
+                        topk: Optional[int] = None,
+                        batch_size: int = 256,
+                        chunk_size: int = 256,
+                        device: str = 'cpu',
+                        num_workers: Optional[int] = None,
+                        max_chunks: Optional[int] = None,
+                        progress: bool = True) -> dict:
     """Build (or finish) the cache of ``config``'s teacher over its training set.
 
     Args:
@@ -210,11 +229,18 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
     start_time = time.perf_counter()
     if osp.isfile(out):
         cache = TeacherCache(out)
-        report = dict(out=out, complete=True, num_samples=cache.num_samples,
-                      num_views=cache.num_views, num_classes=cache.num_classes,
-                      topk=cache.topk, crop_boxes=cache.crop_boxes is not None,
-                      bytes=os.path.getsize(out), build_s=0.0, chunks_computed=0,
-                      chunks_skipped=0)
+        report = dict(
+            out=out,
+            complete=True,
+            num_samples=cache.num_samples,
+            num_views=cache.num_views,
+            num_classes=cache.num_classes,
+            topk=cache.topk,
+            crop_boxes=cache.crop_boxes is not None,
+            bytes=os.path.getsize(out),
+            build_s=0.0,
+            chunks_computed=0,
+            chunks_skipped=0)
         print_log(f'{out} is complete already: {describe(report)}.', 'current')
         return report
     distiller, teacher = load_teacher_for_cache(cfg, device)
@@ -239,9 +265,9 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
     if topk >= num_classes:
         raise ValueError(f'--topk {topk} must be below the {num_classes} classes '
                          '(or left out for full logits).')
-    signature = _signature(dict(cfg.model), distiller.teacher_ckpt,
-                           repr(dataset.pipeline), topk, num_samples, num_views,
-                           num_classes)
+    signature = _signature(
+        dict(cfg.model), distiller.teacher_ckpt, repr(dataset.pipeline), topk,
+        num_samples, num_views, num_classes)
     parts = out + '.parts'
     os.makedirs(parts, exist_ok=True)
     chunks = [(s, min(s + chunk_size, num_samples))
@@ -260,14 +286,25 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
     skipped = len(done)
     if max_chunks is not None:
         pending = pending[:max_chunks]
-    report = dict(out=out, num_samples=num_samples, num_views=num_views,
-                  num_classes=num_classes, topk=topk, crop_boxes=first_boxes is not None,
-                  chunks_computed=len(pending), chunks_skipped=skipped)
-    print_log(f'Teacher cache: {describe(report)}; {len(done)} of {len(chunks)} chunks '
-              f'done, computing {len(pending)} ({num_workers} loader workers).', 'current')
+    report = dict(
+        out=out,
+        num_samples=num_samples,
+        num_views=num_views,
+        num_classes=num_classes,
+        topk=topk,
+        crop_boxes=first_boxes is not None,
+        chunks_computed=len(pending),
+        chunks_skipped=skipped)
+    print_log(
+        f'Teacher cache: {describe(report)}; {len(done)} of {len(chunks)} chunks '
+        f'done, computing {len(pending)} ({num_workers} loader workers).', 'current')
     indices = [i for start, stop in pending for i in range(start, stop)]
-    items = iter(DataLoader(SampleViews(dataset, indices), batch_size=None,
-                            num_workers=num_workers, collate_fn=_unbatched))
+    items = iter(
+        DataLoader(
+            SampleViews(dataset, indices),
+            batch_size=None,
+            num_workers=num_workers,
+            collate_fn=_unbatched))
     bar = ProgressBar(len(indices)) if progress and indices else None
     index_dtype = torch.int16 if num_classes <= 32767 else torch.int32
     for start, stop in pending:
@@ -307,23 +344,29 @@ def build_teacher_cache(config, out: str, topk: Optional[int] = None,
     report.update(build_s=time.perf_counter() - start_time)
     if len(done) < len(chunks):
         report.update(complete=False, bytes=_folder_bytes(parts))
-        print_log(f'Teacher cache: partial, {len(done)} of {len(chunks)} chunks in {parts} '
-                  '(run again to finish).', 'current')
+        print_log(
+            f'Teacher cache: partial, {len(done)} of {len(chunks)} chunks in {parts} '
+            '(run again to finish).', 'current')
         return report
     merged = dict(signature)
     keys = ('values', 'indices') if topk else ('logits', )
     keys += ('crop_boxes', ) if report['crop_boxes'] else ()
-    loaded = [torch.load(_chunk_path(parts, s, e), map_location='cpu', weights_only=True)
-              for s, e in chunks]
+    loaded = [
+        torch.load(_chunk_path(parts, s, e), map_location='cpu', weights_only=True)
+        for s, e in chunks
+    ]
     for key in keys:
         merged[key] = torch.cat([entry[key] for entry in loaded])
     del loaded
     save_atomic(merged, out)
     shutil.rmtree(parts)
-    report.update(complete=True, bytes=os.path.getsize(out),
-                  build_s=time.perf_counter() - start_time)
-    print_log(f'Teacher cache: wrote {out}, {report["bytes"] / 2**20:.1f} MiB, '
-              f'{report["build_s"]:.1f} s in this run.', 'current')
+    report.update(
+        complete=True,
+        bytes=os.path.getsize(out),
+        build_s=time.perf_counter() - start_time)
+    print_log(
+        f'Teacher cache: wrote {out}, {report["bytes"] / 2**20:.1f} MiB, '
+        f'{report["build_s"]:.1f} s in this run.', 'current')
     return report
 
 

@@ -4,6 +4,7 @@ from .synthetic import SyntheticClsDataset
 from .tiny_imagenet import TinyImageNet
 from .transforms import RecordedRandomCrop, RecordedRandomFlip
 
-__all__ = ['ContrastiveEpochHook', 'ContrastiveIndexDataset', 'DigitsDataset',
-           'SyntheticClsDataset', 'TinyImageNet', 'RecordedRandomCrop',
-           'RecordedRandomFlip']
+__all__ = [
+    'ContrastiveEpochHook', 'ContrastiveIndexDataset', 'DigitsDataset',
+    'SyntheticClsDataset', 'TinyImageNet', 'RecordedRandomCrop', 'RecordedRandomFlip'
+]

@@ -8,6 +8,8 @@ from mmengine.dataset import force_full_init
 from mmengine.hooks import Hook
 from mmpretrain.registry import DATASETS, HOOKS
 
+from kd_plugin.utils.vocabulary import batch_metainfo, register_batch_input
+
 CONTRAST_MODES = ('exact', 'relax')
 
 
@@ -26,7 +28,8 @@ class ContrastiveIndexDataset:
     * ``mode='exact'`` (the original's default): entry 0 is the sample's own index (the
       positive); the ``K`` others are drawn uniformly from the samples of **other
       classes** than the sample's label, without replacement, or with replacement when
-      ``K`` exceeds that pool (as RepDistiller's CIFAR sampler; tiny datasets, smoke runs).
+      ``K`` exceeds that pool (as RepDistiller's CIFAR sampler; tiny datasets, smoke
+      runs).
     * ``mode='relax'``: entry 0 is a random sample of the same class (possibly itself).
 
     Reproducible and DDP-safe: the draw of sample ``i`` in epoch ``e`` comes from its own
@@ -168,6 +171,16 @@ def contrastive_datasets(dataset) -> Iterator[ContrastiveIndexDataset]:
     inner = getattr(dataset, 'dataset', None)
     if inner is not None:
         yield from contrastive_datasets(inner)
+
+
+register_batch_input(
+    'contrast_idx', '(B, K+1) int64 dataset indices to contrast each sample with (CRD): '
+    'the positive first, then K negatives; the training set must be wrapped in '
+    'ContrastiveIndexDataset', lambda inputs, samples: batch_metainfo(
+        samples, 'contrast_idx', inputs.device,
+        "wrap the training dataset in ContrastiveIndexDataset, e.g. train_dataloader = "
+        "dict(dataset=dict(type='ContrastiveIndexDataset', dataset=<your dataset>, "
+        'num_negatives=16384)).'), __name__)
 
 
 @HOOKS.register_module()

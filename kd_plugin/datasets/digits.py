@@ -44,13 +44,17 @@ class DigitsDataset(BaseDataset):
         digits = load_digits()
         order = np.random.default_rng(self.seed).permutation(len(digits.target))
         if not 0 < self.num_train < len(order):
-            raise ValueError(f'num_train must be in (0, {len(order)}), got {self.num_train}')
-        chosen = order[:self.num_train] if self.split == 'train' else order[self.num_train:]
+            raise ValueError(
+                f'num_train must be in (0, {len(order)}), got {self.num_train}')
+        chosen = order[:self.num_train] if self.split == 'train' else order[self.
+                                                                            num_train:]
         data_list = []
         for index in chosen:
             gray = (digits.images[index] * (255.0 / 16.0)).astype(np.uint8)
-            big = cv2.resize(gray, (self.image_size, self.image_size),
-                             interpolation=cv2.INTER_LINEAR)
-            data_list.append(dict(img=np.repeat(big[..., None], 3, axis=2),
-                                  gt_label=int(digits.target[index])))
+            big = cv2.resize(
+                gray, (self.image_size, self.image_size), interpolation=cv2.INTER_LINEAR)
+            data_list.append(
+                dict(
+                    img=np.repeat(big[..., None], 3, axis=2),
+                    gt_label=int(digits.target[index])))
         return data_list

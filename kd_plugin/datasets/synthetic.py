@@ -43,11 +43,17 @@ class SyntheticClsDataset(BaseDataset):
         metainfo = metainfo or dict(classes=[f'class_{c}' for c in range(num_classes)])
         # The list only holds labels: serialising it buys nothing and costs a gc pass.
         kwargs.setdefault('serialize_data', False)
-        super().__init__(ann_file='', metainfo=metainfo, pipeline=pipeline,
-                         test_mode=test_mode, **kwargs)
+        super().__init__(
+            ann_file='',
+            metainfo=metainfo,
+            pipeline=pipeline,
+            test_mode=test_mode,
+            **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        return [dict(gt_label=index % self.num_classes) for index in range(self.num_samples)]
+        return [
+            dict(gt_label=index % self.num_classes) for index in range(self.num_samples)
+        ]
 
     def class_pattern(self, label: int) -> np.ndarray:
         coarse = np.random.default_rng((self.seed, label)).uniform(30, 225, (4, 4, 3))
@@ -58,8 +64,9 @@ class SyntheticClsDataset(BaseDataset):
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         split = int(self.test_mode)
-        noise = np.random.default_rng((self.seed, self.num_classes, split, idx)).normal(
-            0, self.noise, (self.image_size, self.image_size, 3))
+        noise = np.random.default_rng((self.seed, self.num_classes, split,
+                                       idx)).normal(0, self.noise,
+                                                    (self.image_size, self.image_size, 3))
         image = self.class_pattern(info['gt_label']) + noise
         info['img'] = np.clip(image, 0, 255).astype(np.uint8)
         return info

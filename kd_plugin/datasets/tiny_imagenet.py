@@ -61,8 +61,11 @@ class TinyImageNet(BaseDataset):
         super().__init__(
             ann_file='',
             data_root=data_root,
-            metainfo={'classes': [names[wnid] for wnid in wnids], 'wnids': wnids,
-                      **(metainfo or {})},
+            metainfo={
+                'classes': [names[wnid] for wnid in wnids],
+                'wnids': wnids,
+                **(metainfo or {})
+            },
             **kwargs)
 
     def _required(self, *parts: str, folder: bool = False) -> str:
@@ -72,7 +75,8 @@ class TinyImageNet(BaseDataset):
         if not found:
             raise FileNotFoundError(
                 f'Tiny-ImageNet: {path} is missing ({"folder" if folder else "file"}). '
-                f'data_root={self.data_root!r} must be the unpacked tiny-imagenet-200 folder '
+                f'data_root={self.data_root!r} must be the unpacked tiny-imagenet-200 '
+                'folder '
                 '(wnids.txt, words.txt, train/<wnid>/images/, val/images/, '
                 'val/val_annotations.txt); nothing is downloaded.')
         return path
@@ -102,12 +106,14 @@ class TinyImageNet(BaseDataset):
         data_list = []
         for wnid, label in label_of.items():
             folder = self._required('train', wnid, 'images', folder=True)
-            files = sorted(self.backend.list_dir_or_file(folder, list_dir=False,
-                                                         suffix='.JPEG'))
+            files = sorted(
+                self.backend.list_dir_or_file(folder, list_dir=False, suffix='.JPEG'))
             if not files:
                 raise FileNotFoundError(f'Tiny-ImageNet: no .JPEG image in {folder}')
-            data_list += [dict(img_path=self.backend.join_path(folder, name), gt_label=label)
-                          for name in files]
+            data_list += [
+                dict(img_path=self.backend.join_path(folder, name), gt_label=label)
+                for name in files
+            ]
         return data_list
 
     def _val_list(self, label_of: Dict[str, int]) -> List[dict]:
@@ -122,8 +128,10 @@ class TinyImageNet(BaseDataset):
                 raise ValueError(f'{annotations}, line {number}: expected '
                                  f'"<file>\\t<wnid>\\t..." with a wnid of wnids.txt, '
                                  f'got {line!r}')
-            data_list.append(dict(img_path=self.backend.join_path(folder, fields[0]),
-                                  gt_label=label_of[fields[1]]))
+            data_list.append(
+                dict(
+                    img_path=self.backend.join_path(folder, fields[0]),
+                    gt_label=label_of[fields[1]]))
         return data_list
 
     def extra_repr(self) -> List[str]:

@@ -5,6 +5,8 @@ from .nonfinite import NonFiniteGuardOptimWrapper, NonFiniteLossHook
 from .safe_loading import SafeCheckpointLoadingHook
 from .teacher_val import TeacherEvalHook
 
-__all__ = ['setup_cpu_distributed', 'EnergyThresholdHook', 'EpochSeedHook',
-           'NonFiniteGuardOptimWrapper', 'NonFiniteLossHook', 'SafeCheckpointLoadingHook',
-           'TeacherEvalHook']
+__all__ = [
+    'setup_cpu_distributed', 'EnergyThresholdHook', 'EpochSeedHook',
+    'NonFiniteGuardOptimWrapper', 'NonFiniteLossHook', 'SafeCheckpointLoadingHook',
+    'TeacherEvalHook'
+]

@@ -110,12 +110,14 @@ class EnergyThresholdHook(Hook):
         pending = [(name, module) for name, module in users
                    if not getattr(module, 'energy_thresholds_set', False)]
         if not users:
-            print_log('EnergyThresholdHook: no module uses energy thresholds; nothing '
-                      'to do.', 'current')
+            print_log(
+                'EnergyThresholdHook: no module uses energy thresholds; nothing '
+                'to do.', 'current')
             return
         if not pending:
-            print_log('EnergyThresholdHook: thresholds already set (resumed or loaded '
-                      'checkpoint); skipping the teacher pass.', 'current')
+            print_log(
+                'EnergyThresholdHook: thresholds already set (resumed or loaded '
+                'checkpoint); skipping the teacher pass.', 'current')
             return
         for name, module in pending:
             module_t = getattr(module, 'energy_temperature', self.energy_temperature)
@@ -127,8 +129,9 @@ class EnergyThresholdHook(Hook):
         low, high, count = self.compute_thresholds(runner, model)
         for _, module in pending:
             module.set_energy_thresholds(low, high)
-        print_log(f'EnergyThresholdHook: low={low:.4f}, high={high:.4f} from {count} '
-                  f'training samples; set on {[name for name, _ in pending]}.', 'current')
+        print_log(
+            f'EnergyThresholdHook: low={low:.4f}, high={high:.4f} from {count} '
+            f'training samples; set on {[name for name, _ in pending]}.', 'current')
 
     # ------------------------------------------------------------- thresholds
     def compute_thresholds(self, runner, model: nn.Module) -> Tuple[float, float, int]:
@@ -148,15 +151,17 @@ class EnergyThresholdHook(Hook):
             entry = cached[0]
             print_log(f'EnergyThresholdHook: reusing the thresholds cached in {path}.',
                       'current')
-            return (float(entry['low']), float(entry['high']),
-                    int(entry['num_samples']))
+            return (float(entry['low']), float(entry['high']), int(entry['num_samples']))
         energies = gather_energies(self.teacher_energies(runner, model, teacher))
         low, high = energy_thresholds(energies, self.low_rate, self.high_rate)
         count = energies.numel()
         if rank == 0 and path is not None:
             os.makedirs(osp.dirname(path), exist_ok=True)
-            torch.save(dict(low=torch.tensor(low), high=torch.tensor(high),
-                            num_samples=torch.tensor(count)), path)
+            torch.save(
+                dict(
+                    low=torch.tensor(low),
+                    high=torch.tensor(high),
+                    num_samples=torch.tensor(count)), path)
         return low, high, count
 
     def cache_path(self, runner, teacher_ckpt: Optional[str]) -> Optional[str]:
@@ -168,9 +173,14 @@ class EnergyThresholdHook(Hook):
         if osp.isfile(location):
             location = osp.abspath(location)
             mtime = os.stat(location).st_mtime_ns
-        key = json.dumps(dict(ckpt=location, mtime=mtime, low_rate=self.low_rate,
-                              high_rate=self.high_rate, t_e=self.energy_temperature),
-                         sort_keys=True)
+        key = json.dumps(
+            dict(
+                ckpt=location,
+                mtime=mtime,
+                low_rate=self.low_rate,
+                high_rate=self.high_rate,
+                t_e=self.energy_temperature),
+            sort_keys=True)
         digest = hashlib.sha1(key.encode()).hexdigest()[:16]
         folder = self.cache_dir or runner.work_dir
         return osp.join(folder, f'{CACHE_PREFIX}{digest}.pth')
@@ -184,8 +194,9 @@ class EnergyThresholdHook(Hook):
         last_partial: Optional[Tensor] = None
         was_training = teacher.training
         teacher.eval()
-        print_log('EnergyThresholdHook: computing teacher energies over the training '
-                  'set.', 'current')
+        print_log(
+            'EnergyThresholdHook: computing teacher energies over the training '
+            'set.', 'current')
         progress = ProgressBar(len(dataloader)) if get_dist_info()[0] == 0 else None
         try:
             # One epoch: len() bounds the pass for infinite samplers (iteration loops).
@@ -202,8 +213,9 @@ class EnergyThresholdHook(Hook):
                 if progress is not None:
                     progress.update()
             if not energies and last_partial is not None:
-                print_log('EnergyThresholdHook: the training set is smaller than one '
-                          'batch; using the partial batch.', 'current')
+                print_log(
+                    'EnergyThresholdHook: the training set is smaller than one '
+                    'batch; using the partial batch.', 'current')
                 energies.append(self._energy(model, teacher, last_partial))
         finally:
             teacher.train(was_training)
@@ -216,8 +228,9 @@ class EnergyThresholdHook(Hook):
 
         # The distiller's own path: the teacher sees its adapted input, as in training.
         run_teacher = getattr(model, 'run_teacher', None)
-        logits = (run_teacher(inputs) if run_teacher is not None else
-                  teacher(inputs, mode='tensor'))
+        logits = (
+            run_teacher(inputs) if run_teacher is not None else teacher(
+                inputs, mode='tensor'))
         if isinstance(logits, (tuple, list)):
             logits = logits[-1]
         return energy_score(logits, self.energy_temperature).float()

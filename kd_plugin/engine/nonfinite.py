@@ -63,7 +63,8 @@ def describe_nonfinite(terms: Dict[str, torch.Tensor]) -> str:
         if not bool(torch.isfinite(value).all()):
             shown = value.float().mean().item() if value.numel() else float('nan')
             bad.append(f'{name}={shown}')
-    return ', '.join(bad) or 'the total loss (the terms are finite; they cancel as inf-inf)'
+    return ', '.join(
+        bad) or 'the total loss (the terms are finite; they cancel as inf-inf)'
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -92,7 +93,9 @@ class NonFiniteGuardOptimWrapper(OptimWrapper):
         self._checked_by_hook = False
         self._where = ''
 
-    def update_params(self, loss: torch.Tensor, step_kwargs: Optional[Dict] = None,
+    def update_params(self,
+                      loss: torch.Tensor,
+                      step_kwargs: Optional[Dict] = None,
                       zero_kwargs: Optional[Dict] = None) -> None:
         if self._checked_by_hook:
             culprits, self._verdict = self._verdict, None
@@ -104,13 +107,17 @@ class NonFiniteGuardOptimWrapper(OptimWrapper):
             return super().update_params(loss, step_kwargs, zero_kwargs)
         message = f'Non-finite loss{self._where}: {culprits}.'
         if self.action == 'stop':
-            raise FloatingPointError(message + ' Training stopped before the optimizer '
-                                     'step; the last checkpoint is the previous good one.')
+            raise FloatingPointError(
+                message + ' Training stopped before the optimizer '
+                'step; the last checkpoint is the previous good one.')
         self._inner_count += 1  # the iteration happened, only its update is dropped
         self.zero_grad(**(zero_kwargs or {}))
         self.skipped_steps += 1
-        print_log(f'{message} Skipped this optimizer step ({self.skipped_steps} '
-                  'skipped so far).', logger='current', level=logging.WARNING)
+        print_log(
+            f'{message} Skipped this optimizer step ({self.skipped_steps} '
+            'skipped so far).',
+            logger='current',
+            level=logging.WARNING)
 
 
 @HOOKS.register_module()
@@ -138,7 +145,8 @@ class NonFiniteLossHook(Hook):
         if self.action == 'skip' and not isinstance(guard, NonFiniteGuardOptimWrapper):
             raise ValueError(
                 "NonFiniteLossHook(action='skip') skips the optimizer step through the "
-                "optimizer wrapper: set optim_wrapper=dict(type='NonFiniteGuardOptimWrapper'"
+                'optimizer wrapper: set optim_wrapper=dict('
+                "type='NonFiniteGuardOptimWrapper'"
                 f', optimizer=...) (got {type(guard).__name__}), or use action=\'stop\'.')
         if isinstance(guard, NonFiniteGuardOptimWrapper):
             guard.action = self.action
@@ -167,7 +175,8 @@ class NonFiniteLossHook(Hook):
         terms = loss_terms(output)
         if not terms:
             return None
-        finite = bool(torch.stack([torch.isfinite(t).all() for t in terms.values()]).all())
+        finite = bool(
+            torch.stack([torch.isfinite(t).all() for t in terms.values()]).all())
         culprits = None if finite else describe_nonfinite(terms)
         guard = self._runner.optim_wrapper
         if isinstance(guard, NonFiniteGuardOptimWrapper):

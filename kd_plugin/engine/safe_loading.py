@@ -2,8 +2,10 @@
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
-from kd_plugin.utils.checkpoint import (install_safe_checkpoint_loading,
-                                        restore_checkpoint_loading)
+from kd_plugin.utils.checkpoint import (
+    install_safe_checkpoint_loading,
+    restore_checkpoint_loading,
+)
 
 
 @HOOKS.register_module()

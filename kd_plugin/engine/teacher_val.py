@@ -38,7 +38,8 @@ class TeacherEvalHook(Hook):
     # Before LoggerHook (BELOW_NORMAL), so the value is in the same log line.
     priority = 'NORMAL'
 
-    def __init__(self, interval: Optional[int] = None,
+    def __init__(self,
+                 interval: Optional[int] = None,
                  evaluator: Union[dict, list, None] = None) -> None:
         if interval is not None and (not isinstance(interval, int) or interval < 1):
             raise ValueError(f'interval must be a positive int or None, got {interval!r}')
@@ -61,8 +62,10 @@ class TeacherEvalHook(Hook):
         teacher = getattr(model, 'teacher', None)
         if teacher is None:
             if self._val_epochs == 0:
-                print_log('TeacherEvalHook: the model has no teacher; nothing to evaluate.',
-                          'current', level=logging.WARNING)
+                print_log(
+                    'TeacherEvalHook: the model has no teacher; nothing to evaluate.',
+                    'current',
+                    level=logging.WARNING)
             self._val_epochs += 1
             return
         if not self._due(model):
@@ -79,7 +82,8 @@ class TeacherEvalHook(Hook):
         cfg = self.evaluator_cfg if self.evaluator_cfg is not None else runner.cfg.get(
             'val_evaluator')
         if cfg is None:
-            raise ValueError('TeacherEvalHook needs a val_evaluator (or its `evaluator`).')
+            raise ValueError(
+                'TeacherEvalHook needs a val_evaluator (or its `evaluator`).')
         evaluator = runner.build_evaluator(copy.deepcopy(cfg))
         dataloader = runner.val_dataloader
         dataset = dataloader.dataset
@@ -89,10 +93,14 @@ class TeacherEvalHook(Hook):
         for data_batch in dataloader:
             data = distiller.data_preprocessor(data_batch, False)
             run_teacher = getattr(distiller, 'run_teacher', None)
-            outputs = (run_teacher(data['inputs'], data['data_samples'], mode='predict')
-                       if run_teacher is not None else
-                       teacher(data['inputs'], data['data_samples'], mode='predict'))
+            outputs = (
+                run_teacher(data['inputs'], data['data_samples'], mode='predict')
+                if run_teacher is not None else teacher(
+                    data['inputs'], data['data_samples'], mode='predict'))
             evaluator.process(data_samples=outputs, data_batch=data_batch)
         results = evaluator.evaluate(len(dataset))
-        return {k: float(v) for k, v in results.items()
-                if isinstance(v, (int, float)) or (torch.is_tensor(v) and v.numel() == 1)}
+        return {
+            k: float(v)
+            for k, v in results.items()
+            if isinstance(v, (int, float)) or (torch.is_tensor(v) and v.numel() == 1)
+        }

@@ -41,8 +41,9 @@ def _numpy_globals() -> list:
     """The numpy functions/classes pickled with arrays and scalars (numpy 1.x and 2.x)."""
     multiarray = getattr(np, '_core', np.core).multiarray
     dtype_classes = [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGUSOMm']
-    return [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype,
-            *dtype_classes]
+    return [
+        multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype, *dtype_classes
+    ]
 
 
 def _history_buffer_method(owner, name: str):
@@ -58,8 +59,10 @@ def _history_buffer_method(owner, name: str):
 
 def allowed_globals() -> list:
     """Globals that runner checkpoints contain and that are plain data."""
-    return [HistoryBuffer, OrderedDict, Counter, *_numpy_globals(),
-            (_history_buffer_method, 'builtins.getattr')]
+    return [
+        HistoryBuffer, OrderedDict, Counter, *_numpy_globals(),
+        (_history_buffer_method, 'builtins.getattr')
+    ]
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -70,7 +73,8 @@ TRUSTED_ENV = 'KD_PLUGIN_TRUSTED_CHECKPOINTS'
 
 
 def trusted_checkpoints() -> bool:
-    """Whether the user opted in to unrestricted loading (``KD_PLUGIN_TRUSTED_CHECKPOINTS=1``)."""
+    """Whether the user opted in to unrestricted loading
+    (``KD_PLUGIN_TRUSTED_CHECKPOINTS=1``)."""
     return os.environ.get(TRUSTED_ENV, '').strip() == '1'
 
 
@@ -89,17 +93,20 @@ def safe_load(filename: str, map_location=None):
         name = found.group(1) if found else 'an object outside the allow-list'
         if trusted_checkpoints():
             from mmengine.logging import print_log
-            print_log(f'{TRUSTED_ENV}=1: loading {filename} with weights_only=False although '
-                      f'unpickling it imports {name}, outside the allow-list. This runs any '
-                      'code the file contains; do it only for files you trust.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'{TRUSTED_ENV}=1: loading {filename} with weights_only=False although '
+                f'unpickling it imports {name}, outside the allow-list. This runs any '
+                'code the file contains; do it only for files you trust.',
+                logger='current',
+                level=logging.WARNING)
             return torch.load(filename, map_location=map_location, weights_only=False)
         raise UnsafeCheckpointError(
             f'Refused to load {filename}: unpickling it would import {name}, which is '
             'not plain checkpoint data (tensors, numbers, strings, MMEngine message-hub '
             'buffers, numpy values). Loading it could execute code. If you trust the '
             f'file, set {TRUSTED_ENV}=1 for this run (it loads the file with '
-            'weights_only=False, with a warning), or re-save its tensors as a plain state '
+            'weights_only=False, with a warning), or re-save its tensors as a plain '
+            'state '
             "dict: torch.save(torch.load(path, weights_only=False)['state_dict'], "
             'new_path).') from error
 
@@ -140,8 +147,11 @@ def install_safe_checkpoint_loading() -> Dict[str, Callable]:
     if getattr(schemes.get(''), 'kd_plugin_safe', False):
         return previous
     remote = _with_allow_list(schemes['https://'])
-    updated = dict(schemes, **{'': _load_from_local, 'http://': remote,
-                               'https://': remote})
+    updated = dict(schemes, **{
+        '': _load_from_local,
+        'http://': remote,
+        'https://': remote
+    })
     compat.set_checkpoint_schemes(updated)
     return previous
 
@@ -203,7 +213,9 @@ def _preview(keys, limit: int = 5) -> str:
     return ', '.join(keys[:limit]) + more
 
 
-def load_model_weights(model: nn.Module, filename: str, role: str,
+def load_model_weights(model: nn.Module,
+                       filename: str,
+                       role: str,
                        map_location: Optional[str] = 'cpu') -> None:
     """Load ``filename`` into ``model`` strictly, or explain the mismatch.
 
@@ -216,10 +228,11 @@ def load_model_weights(model: nn.Module, filename: str, role: str,
     expected = model.state_dict()
     missing = set(expected) - set(state_dict)
     unexpected = set(state_dict) - set(expected)
-    wrong_shape = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model '
-                   f'{tuple(expected[k].shape)}'
-                   for k in set(expected) & set(state_dict)
-                   if state_dict[k].shape != expected[k].shape]
+    wrong_shape = [
+        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model '
+        f'{tuple(expected[k].shape)}' for k in set(expected) & set(state_dict)
+        if state_dict[k].shape != expected[k].shape
+    ]
     if missing or unexpected or wrong_shape:
         raise ValueError(
             f'The {role} checkpoint {filename} does not fit the {role} model '

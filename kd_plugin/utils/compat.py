@@ -13,7 +13,8 @@ import torch
 import torch.nn as nn
 from mmengine.runner.checkpoint import CheckpointLoader
 
-TESTED = f'mmengine 0.10.7 (found {mmengine.__version__}), torch 2.x (found {torch.__version__})'
+TESTED = (f'mmengine 0.10.7 (found {mmengine.__version__}), '
+          f'torch 2.x (found {torch.__version__})')
 
 
 def _missing(what: str) -> AttributeError:
@@ -22,7 +23,8 @@ def _missing(what: str) -> AttributeError:
 
 
 def checkpoint_schemes() -> Dict[str, Callable]:
-    """MMEngine's registered checkpoint loaders by prefix (``CheckpointLoader._schemes``)."""
+    """MMEngine's registered checkpoint loaders by prefix
+    (``CheckpointLoader._schemes``)."""
     schemes = getattr(CheckpointLoader, '_schemes', None)
     if not isinstance(schemes, dict):
         raise _missing('mmengine CheckpointLoader._schemes')

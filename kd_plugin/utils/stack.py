@@ -2,10 +2,11 @@
 import importlib.util
 import warnings
 
-MMCV_HINT = ('kd_plugin needs mmcv (2.0 <= version < 2.4) and found none. For '
-             'classification the pure-Python build is enough:\n'
-             '    pip install mmcv-lite==2.2.0\n'
-             'Keep a full mmcv build instead if you already have one; never install both.')
+MMCV_HINT = (
+    'kd_plugin needs mmcv (2.0 <= version < 2.4) and found none. For '
+    'classification the pure-Python build is enough:\n'
+    '    pip install mmcv-lite==2.2.0\n'
+    'Keep a full mmcv build instead if you already have one; never install both.')
 
 
 def check_stack() -> None:

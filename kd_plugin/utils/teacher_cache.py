@@ -3,7 +3,8 @@
 A frozen teacher in ``eval()`` gives the same logits whenever it sees the same image, so
 if the training augmentations can only make a known, finite set of views of each image,
 the teacher's logits of all of them can be computed once and looked up during training
-instead of running the teacher (:class:`CachedTeacherDistiller`). Views are numbered
+instead of running the teacher (``ClassificationDistiller(teacher_cache=...)``). Views are
+numbered
 ``view_id = crop_index * 2 + flip`` (``kd_plugin.datasets.transforms.replayable``):
 
 * CIFAR (exact): zero padding ``p``, random crop back to the image size, horizontal flip
@@ -25,7 +26,8 @@ instead of running the teacher (:class:`CachedTeacherDistiller`). Views are numb
   "patience" asks for many fresh views); Mixup/CutMix, which they add for more views,
   cannot be cached.
   Training draws the crop index from numpy's global generator (``EpochSeedHook``
-  keeps ``--resume`` exact) and ``CachedTeacherDistiller`` checks each sample's box
+  keeps ``--resume`` exact) and the distiller
+  (:class:`~kd_plugin.models.distillers.CachedTeacher`) checks each sample's box
   against the cache's, which catches a cache built with another seed, another
   ``num_draws`` or crop ranges, or for another dataset or sample order (images of
   the same size in a reordered dataset give the same boxes: that case goes unseen).
@@ -67,7 +69,9 @@ DEFAULT_FILL_MARGIN = 1.0e4
 REBUILD = 'python tools/build_teacher_cache.py CONFIG --out FILE'
 
 
-def expand_topk(values: Tensor, indices: Tensor, num_classes: int,
+def expand_topk(values: Tensor,
+                indices: Tensor,
+                num_classes: int,
                 margin: float = DEFAULT_FILL_MARGIN) -> Tensor:
     """(B, C) float32 logits from top-k ``values``/``indices``: every class that was
     not stored gets ``min(stored values of its row) - margin``.
@@ -92,7 +96,8 @@ class TeacherCache:
         fill_margin: For top-k caches, see :func:`expand_topk`.
     """
 
-    def __init__(self, source: Union[str, dict],
+    def __init__(self,
+                 source: Union[str, dict],
                  fill_margin: float = DEFAULT_FILL_MARGIN) -> None:
         if isinstance(source, str):
             if not osp.isfile(source):
@@ -114,7 +119,9 @@ class TeacherCache:
         self.crop_boxes: Optional[Tensor] = data.get('crop_boxes')
         self.fill_margin = fill_margin
 
-    def lookup(self, sample_idx: Tensor, view_id: Tensor,
+    def lookup(self,
+               sample_idx: Tensor,
+               view_id: Tensor,
                crop_boxes: Optional[Tensor] = None) -> Tensor:
         """(B, C) float32 teacher logits of these (sample, view) pairs, on CPU.
 
@@ -135,13 +142,14 @@ class TeacherCache:
         if self.topk == 0:
             return self.data['logits'][sample_idx, view_id].float()
         return expand_topk(self.data['values'][sample_idx, view_id],
-                           self.data['indices'][sample_idx, view_id],
-                           self.num_classes, self.fill_margin)
+                           self.data['indices'][sample_idx, view_id], self.num_classes,
+                           self.fill_margin)
 
     def check_crop_boxes(self, sample_idx: Tensor, view_id: Tensor,
                          crop_boxes: Tensor) -> None:
         """Raise unless ``crop_boxes`` (B, 4), what ``RecordedRandomResizedCrop``
-        recorded for the views ``(sample_idx, view_id)``, are the boxes cached for them."""
+        recorded for the views ``(sample_idx, view_id)``, are the boxes cached for
+        them."""
         where = self.path or 'in-memory cache'
         if self.crop_boxes is None:
             raise ValueError(
@@ -155,8 +163,9 @@ class TeacherCache:
             row = int(differ.nonzero()[0])
             raise ValueError(
                 f'Sample {int(sample_idx[row])}, view {int(view_id[row])}: the pipeline '
-                f'drew the crop box {drawn[row].tolist()} (top, left, height, width), the '
-                f'teacher cache ({where}) holds {held[row].tolist()} ({int(differ.sum())} '
+                f'drew the crop box {drawn[row].tolist()} (top, left, height, width), '
+                f'the teacher cache ({where}) holds {held[row].tolist()} '
+                f'({int(differ.sum())} '
                 f'of {len(differ)} views of the batch differ). The cache was built with '
                 'another RecordedRandomResizedCrop (seed, num_draws, scale or ratio '
                 'ranges) or for another training set or sample order; rebuild it for '

@@ -3,7 +3,7 @@
 For each work dir: the config MMEngine dumped there (method and pair from its name), the
 best and last validation top-1 of ``*/vis_data/scalars.json``, the teacher's top-1 when
 ``TeacherEvalHook`` logged it, and the reported number of
-``kd_plugin/data/reported_results.yml`` for that config::
+``kd_plugin/data/reported_results/<method>.yml`` for that config::
 
     python tools/analysis/collect_results.py work_dirs/* --out table.md --csv table.csv
 """
@@ -13,14 +13,20 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from kd_plugin.apis.analysis import (reported_by_config, results_table,  # noqa: E402
-                                      scalars_files, summarize_run, write_csv)
+from kd_plugin.apis.analysis import (
+    reported_by_config,
+    results_table,
+    scalars_files,
+    summarize_run,
+    write_csv,
+)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('work_dirs', nargs='+', metavar='WORK_DIR')
-    parser.add_argument('--out', help='write the Markdown table here (default: stdout only)')
+    parser.add_argument(
+        '--out', help='write the Markdown table here (default: stdout only)')
     parser.add_argument('--csv', help='also write the rows as CSV')
     args = parser.parse_args(argv)
     reported = reported_by_config()

@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from kd_plugin.apis.analysis import plot_curves  # noqa: E402
+from kd_plugin.apis.analysis import plot_curves
 
 
 def main(argv=None):

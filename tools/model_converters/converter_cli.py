@@ -5,12 +5,15 @@ from typing import Callable, Mapping, Sequence
 
 from torch import Tensor
 
-from kd_plugin.models.backbones.checkpoint_layout import CheckpointLayoutError, config_name
+from kd_plugin.models.backbones.checkpoint_layout import (
+    CheckpointLayoutError,
+    config_name,
+)
 
 
-def converter_main(
-        convert: Callable[[str, str, str], Mapping[str, Tensor]], archs: Sequence[str],
-        family: str, description: str, src_help: str) -> Callable[[], None]:
+def converter_main(convert: Callable[[str, str, str],
+                                     Mapping[str, Tensor]], archs: Sequence[str],
+                   family: str, description: str, src_help: str) -> Callable[[], None]:
     """The ``main()`` of a ``tools/model_converters/`` script.
 
     It parses ``src dst --arch ARCH`` (``ARCH`` one of ``archs``), runs
@@ -23,7 +26,10 @@ def converter_main(
         parser.add_argument('src', help=src_help)
         parser.add_argument('dst', help='output file')
         parser.add_argument(
-            '--arch', required=True, choices=archs, metavar='ARCH',
+            '--arch',
+            required=True,
+            choices=archs,
+            metavar='ARCH',
             help='architecture of the checkpoint, one of: ' + ', '.join(archs))
         args = parser.parse_args()
         try:

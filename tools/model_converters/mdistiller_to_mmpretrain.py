@@ -13,14 +13,18 @@ The key mapping lives in ``kd_plugin.models.backbones.cifar_checkpoint``.
 import os.path as osp
 import sys
 
-sys.path[:0] = [osp.dirname(osp.abspath(__file__)),
-               osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))]
-from converter_cli import converter_main  # noqa: E402
-from kd_plugin.models.backbones.cifar_checkpoint import (CIFAR_ARCHS,  # noqa: E402
-                                                       convert_checkpoint)
+sys.path[:0] = [
+    osp.dirname(osp.abspath(__file__)),
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+]
+from converter_cli import converter_main
+
+from kd_plugin.models.backbones.cifar_checkpoint import CIFAR_ARCHS, convert_checkpoint
 
 main = converter_main(
-    convert_checkpoint, CIFAR_ARCHS, 'cifar',
+    convert_checkpoint,
+    CIFAR_ARCHS,
+    'cifar',
     description='Convert a RepDistiller / mdistiller CIFAR checkpoint '
     "({'model': state_dict} or a raw state dict) into an MMPretrain checkpoint.",
     src_help='original checkpoint file')

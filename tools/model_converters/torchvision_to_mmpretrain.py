@@ -14,14 +14,21 @@ The supported source layouts and the key mapping are described in
 import os.path as osp
 import sys
 
-sys.path[:0] = [osp.dirname(osp.abspath(__file__)),
-               osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))]
-from converter_cli import converter_main  # noqa: E402
-from kd_plugin.models.backbones.torchvision_checkpoint import (  # noqa: E402
-    IMAGENET_ARCHS, convert_checkpoint)
+sys.path[:0] = [
+    osp.dirname(osp.abspath(__file__)),
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+]
+from converter_cli import converter_main
+
+from kd_plugin.models.backbones.torchvision_checkpoint import (
+    IMAGENET_ARCHS,
+    convert_checkpoint,
+)
 
 main = converter_main(
-    convert_checkpoint, IMAGENET_ARCHS, 'imagenet',
+    convert_checkpoint,
+    IMAGENET_ARCHS,
+    'imagenet',
     description='Convert a torchvision ResNet-18/34/50 state dict, or an mdistiller / '
     'ReviewKD MobileNetV1 checkpoint, into an MMPretrain checkpoint.',
     src_help='source checkpoint file')

@@ -25,14 +25,25 @@ strong_operations = [
     dict(type='Shear', magnitude_range=(0, 0.3), direction='horizontal', pad_val=fill),
     dict(type='Shear', magnitude_range=(0, 0.3), direction='vertical', pad_val=fill),
     dict(type='Solarize', magnitude_range=(256, 0)),
-    dict(type='Translate', magnitude_range=(0, 0.3), direction='horizontal', pad_val=fill),
+    dict(
+        type='Translate', magnitude_range=(0, 0.3), direction='horizontal', pad_val=fill),
     dict(type='Translate', magnitude_range=(0, 0.3), direction='vertical', pad_val=fill),
 ]
 strong = weak + [
-    dict(type='RandAugment', policies=strong_operations, num_policies=2,
-         magnitude_level=10, magnitude_std='inf', total_level=10),
-    dict(type='Cutout', magnitude_range=(0, 16), magnitude_level=10, magnitude_std='inf',
-         total_level=10, pad_val=fill),
+    dict(
+        type='RandAugment',
+        policies=strong_operations,
+        num_policies=2,
+        magnitude_level=10,
+        magnitude_std='inf',
+        total_level=10),
+    dict(
+        type='Cutout',
+        magnitude_range=(0, 16),
+        magnitude_level=10,
+        magnitude_std='inf',
+        total_level=10,
+        pad_val=fill),
 ]
 train_pipeline = [
     dict(type='MultiView', num_views=[1, 1], transforms=[weak, strong]),

@@ -12,15 +12,24 @@ test_pipeline = [dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=32,
     num_workers=0,
-    dataset=dict(type=dataset_type, split='train', num_train=500, image_size=16,
-                 pipeline=train_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        split='train',
+        num_train=500,
+        image_size=16,
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(
     batch_size=256,
     num_workers=0,
-    dataset=dict(type=dataset_type, split='test', num_train=500, image_size=16,
-                 pipeline=test_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        split='test',
+        num_train=500,
+        image_size=16,
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(
+    type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

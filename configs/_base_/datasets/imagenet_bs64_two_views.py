@@ -13,11 +13,21 @@ weak = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
 ]
 strong = weak + [
-    dict(type='RandAugment', policies='timm_increasing', num_policies=2,
-         magnitude_level=10, magnitude_std='inf', total_level=10,
-         hparams=dict(pad_val=fill)),
-    dict(type='Cutout', magnitude_range=(0, 112), magnitude_level=10, magnitude_std='inf',
-         total_level=10, pad_val=fill),
+    dict(
+        type='RandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        magnitude_level=10,
+        magnitude_std='inf',
+        total_level=10,
+        hparams=dict(pad_val=fill)),
+    dict(
+        type='Cutout',
+        magnitude_range=(0, 112),
+        magnitude_level=10,
+        magnitude_std='inf',
+        total_level=10,
+        pad_val=fill),
 ]
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -2,8 +2,7 @@
 # SGD 0.05, momentum 0.9, weight decay 5e-4, 240 epochs, x0.1 after epochs 150/180/210.
 # The originals count epochs from 1 and decay when epoch > 150; MMEngine counts from 0,
 # so milestone 150 decays at the same epoch. MobileNetV2/ShuffleNet students use lr 0.01.
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
 
 param_scheduler = dict(
     type='MultiStepLR', by_epoch=True, milestones=[150, 180, 210], gamma=0.1)

@@ -33,9 +33,18 @@ optim_wrapper = dict(
 # The bases' schedule, with the cosine phase's end written out (300 epochs) so that the
 # config also runs with fewer epochs (tools/smoke.py) instead of ending before it begins.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=20,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=20, end=300,
-         convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        end=20,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=20,
+        end=300,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=300, val_interval=1)

@@ -20,7 +20,8 @@ set of crops per image (below). In addition they write what they drew into ``res
 
 Keep ``view_id`` in the data samples with
 ``dict(type='PackInputs', meta_keys=(..., 'view_id'))`` (see :data:`VIEW_META_KEYS`;
-:data:`BOX_META_KEYS` also keeps ``crop_box``, which lets ``CachedTeacherDistiller``
+:data:`BOX_META_KEYS` also keeps ``crop_box``, which lets a distiller with a
+``teacher_cache``
 check that the cache holds the views the pipeline drew).
 
 Replay: a ``results`` dict carrying ``replay_view=<view id>`` is transformed with that
@@ -84,8 +85,8 @@ def decode_view(view_id: int, cols: int) -> Tuple[int, int, bool]:
 
 
 def _update_view(results: dict) -> None:
-    results['view_id'] = compose_view(results.get('crop_index', 0),
-                                      results.get('flip', False))
+    results['view_id'] = compose_view(
+        results.get('crop_index', 0), results.get('flip', False))
     results['num_views'] = results.get('crop_count', 1) * 2
 
 
@@ -138,8 +139,8 @@ class RecordedRandomCrop(BaseTransform):
         else:
             top = np.random.randint(0, rows)
             left = np.random.randint(0, cols)
-        img = mmcv.imcrop(img, np.array([left, top, left + target_w - 1,
-                                         top + target_h - 1]))
+        img = mmcv.imcrop(img,
+                          np.array([left, top, left + target_w - 1, top + target_h - 1]))
         results['img'] = img
         results['img_shape'] = img.shape
         results['crop_top'], results['crop_left'] = int(top), int(left)
@@ -154,7 +155,9 @@ class RecordedRandomCrop(BaseTransform):
                 f'padding={self.padding}, pad_val={self.pad_val})')
 
 
-def random_resized_box(height: int, width: int, rng,
+def random_resized_box(height: int,
+                       width: int,
+                       rng,
                        crop_ratio_range: Tuple[float, float] = (0.08, 1.0),
                        aspect_ratio_range: Tuple[float, float] = (3. / 4., 4. / 3.),
                        max_attempts: int = 10) -> Tuple[int, int, int, int]:
@@ -273,8 +276,8 @@ class RecordedRandomResizedCrop(BaseTransform):
         top, left, box_h, box_w = self.crop_box(img.shape[0], img.shape[1],
                                                 results['sample_idx'], draw)
         img = mmcv.imcrop(img, np.array([left, top, left + box_w - 1, top + box_h - 1]))
-        img = mmcv.imresize(img, self.scale[::-1], interpolation=self.interpolation,
-                            backend=self.backend)
+        img = mmcv.imresize(
+            img, self.scale[::-1], interpolation=self.interpolation, backend=self.backend)
         results['img'] = img
         results['img_shape'] = img.shape
         results['crop_box'] = (top, left, box_h, box_w)

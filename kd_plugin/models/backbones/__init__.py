@@ -12,6 +12,7 @@ from .mobilenet_v1 import MobileNetV1
 from .tap_resnet import TapResNet
 
 __all__ = [
-    'CIFARBackbone', 'CIFARMobileNetV2', 'CIFARResNet', 'CIFARResNet50', 'CIFARShuffleNetV1',
-    'CIFARShuffleNetV2', 'CIFARVGG', 'CIFARWideResNet', 'MobileNetV1', 'TapResNet'
+    'CIFARBackbone', 'CIFARMobileNetV2', 'CIFARResNet', 'CIFARResNet50',
+    'CIFARShuffleNetV1', 'CIFARShuffleNetV2', 'CIFARVGG', 'CIFARWideResNet',
+    'MobileNetV1', 'TapResNet'
 ]

@@ -7,8 +7,17 @@ only know their architectures and how source names map onto MMPretrain's.
 """
 from collections import OrderedDict
 from pathlib import Path
-from typing import (Callable, Dict, Iterable, List, Mapping, Sequence, Tuple, TypeVar,
-                    Union)
+from typing import (
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 import torch
 from mmengine.config import Config
@@ -41,12 +50,13 @@ def find_config_file(family: str, arch: str) -> Path:
     """
     package = Path(__file__).resolve().parents[2]
     relative = Path('_base_', 'models', family, f'{arch}.py')
-    candidates = (package / '.mim' / 'configs' / relative, package.parent / 'configs' / relative)
+    candidates = (package / '.mim' / 'configs' / relative,
+                  package.parent / 'configs' / relative)
     for path in candidates:
         if path.is_file():
             return path
-    raise FileNotFoundError(f'no config for {arch!r}; looked at: '
-                            + ', '.join(str(path) for path in candidates))
+    raise FileNotFoundError(f'no config for {arch!r}; looked at: ' +
+                            ', '.join(str(path) for path in candidates))
 
 
 def model_layout(config_file: Path) -> Dict[str, Tuple[Shape, torch.dtype]]:
@@ -100,8 +110,8 @@ def find_mismatches(state_dict: Mapping[str, Tensor], shapes: Mapping[str, Shape
 
 def check_fits(state_dict: Mapping[str, Tensor], arch: str, family: str, names_as: str,
                mismatches: Callable[[Mapping[str, Tensor], str], Mismatches],
-               matching_archs: Callable[[Mapping[str, Tensor]], List[str]],
-               all_archs: Sequence[str]) -> None:
+               matching_archs: Callable[[Mapping[str, Tensor]],
+                                        List[str]], all_archs: Sequence[str]) -> None:
     """Raise :class:`CheckpointLayoutError` if ``state_dict`` does not fit ``arch``.
 
     The message lists examples of the missing names, the names the model does not
@@ -111,8 +121,10 @@ def check_fits(state_dict: Mapping[str, Tensor], arch: str, family: str, names_a
     missing, unexpected, shapes = mismatches(state_dict, arch)
     if not (missing or unexpected or shapes):
         return
-    lines = [f'the checkpoint does not fit arch {arch!r} '
-             f'({config_name(family, arch)}); names as in the {names_as} model:']
+    lines = [
+        f'the checkpoint does not fit arch {arch!r} '
+        f'({config_name(family, arch)}); names as in the {names_as} model:'
+    ]
     if missing:
         lines.append(f'  {len(missing)} names the model expects are missing: '
                      f'{examples(missing)}')
@@ -122,40 +134,49 @@ def check_fits(state_dict: Mapping[str, Tensor], arch: str, family: str, names_a
     if shapes:
         lines.append(f'  {len(shapes)} shape mismatches: {examples(shapes)}')
     fits = matching_archs(state_dict)
-    lines.append('  archs that fit this checkpoint: '
-                 + (', '.join(fits) if fits else 'none of ' + ', '.join(all_archs)))
+    lines.append('  archs that fit this checkpoint: ' +
+                 (', '.join(fits) if fits else 'none of ' + ', '.join(all_archs)))
     raise CheckpointLayoutError('\n'.join(lines))
 
 
-def fill_layout(mapped: Mapping[str, Tensor],
-                layout: Mapping[str, Tuple[Shape, torch.dtype]]) -> 'OrderedDict[str, Tensor]':
+def fill_layout(
+        mapped: Mapping[str, Tensor],
+        layout: Mapping[str, Tuple[Shape, torch.dtype]]) -> 'OrderedDict[str, Tensor]':
     """The ``mapped`` tensors (model names) in the order of ``layout``; zeros of the
     layout's shape and dtype (``num_batches_tracked``) for names ``mapped`` lacks."""
     converted = OrderedDict()
     for name, (shape, dtype) in layout.items():
-        converted[name] = mapped[name] if name in mapped else torch.zeros(shape, dtype=dtype)
+        converted[name] = mapped[name] if name in mapped else torch.zeros(
+            shape, dtype=dtype)
     return converted
 
 
 def require_dict(value: object, path: Union[str, Path]) -> None:
     """Raise :class:`CheckpointLayoutError` unless ``value`` is a dict."""
     if not isinstance(value, dict):
-        raise CheckpointLayoutError(f'{path}: expected a dict, got {type(value).__name__}.')
+        raise CheckpointLayoutError(
+            f'{path}: expected a dict, got {type(value).__name__}.')
 
 
 def require_tensors(state_dict: Mapping[str, object], path: Union[str, Path],
                     accepted: str) -> None:
     """Raise :class:`CheckpointLayoutError` if an entry of ``state_dict`` is not a tensor;
     the message says that ``path`` is neither of the ``accepted`` layouts."""
-    not_tensors = [key for key, value in state_dict.items() if not isinstance(value, Tensor)]
+    not_tensors = [
+        key for key, value in state_dict.items() if not isinstance(value, Tensor)
+    ]
     if not_tensors:
         raise CheckpointLayoutError(
             f'{path}: neither {accepted}; entries that are not tensors: '
             f'{examples(map(str, not_tensors))}')
 
 
-def save_converted(converted: Mapping[str, Tensor], src: Union[str, Path],
-                   dst: Union[str, Path], arch: str, family: str, tool: str,
+def save_converted(converted: Mapping[str, Tensor],
+                   src: Union[str, Path],
+                   dst: Union[str, Path],
+                   arch: str,
+                   family: str,
+                   tool: str,
                    meta: Mapping[str, str] = ()) -> None:
     """Write ``{'state_dict': converted, 'meta': {...}}`` (tensors and plain strings) to
     ``dst``; ``meta`` is extended by the arch, its config, the source file name and the

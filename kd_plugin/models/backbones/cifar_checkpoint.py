@@ -25,24 +25,42 @@ import torch
 from torch import Tensor
 
 from kd_plugin.utils.checkpoint import safe_load
-from .checkpoint_layout import (CheckpointLayoutError, Mismatches, check_fits,
-                                fill_layout, find_config_file, find_mismatches, model_layout,
-                                require_dict, require_tensors, save_converted,
-                                strip_data_parallel)
+from .checkpoint_layout import (
+    CheckpointLayoutError,
+    Mismatches,
+    check_fits,
+    fill_layout,
+    find_config_file,
+    find_mismatches,
+    model_layout,
+    require_dict,
+    require_tensors,
+    save_converted,
+    strip_data_parallel,
+)
 
 __all__ = [
-    'CIFAR_ARCHS', 'CheckpointLayoutError', 'cifar_config_file', 'expected_layout', 'map_key',
-    'original_key', 'matching_archs', 'convert_state_dict', 'load_original_checkpoint',
-    'convert_checkpoint'
+    'CIFAR_ARCHS', 'CheckpointLayoutError', 'cifar_config_file', 'expected_layout',
+    'map_key', 'original_key', 'matching_archs', 'convert_state_dict',
+    'load_original_checkpoint', 'convert_checkpoint'
 ]
 
 # Classifier prefix of the original model, per architecture.
 _HEADS = {
-    **{f'resnet{depth}': 'fc.' for depth in (8, 14, 20, 32, 44, 56, 110)},
+    **{
+        f'resnet{depth}': 'fc.'
+        for depth in (8, 14, 20, 32, 44, 56, 110)
+    },
     'resnet8x4': 'fc.',
     'resnet32x4': 'fc.',
-    **{name: 'fc.' for name in ('wrn_16_1', 'wrn_16_2', 'wrn_40_1', 'wrn_40_2')},
-    **{f'vgg{depth}': 'classifier.' for depth in (8, 11, 13, 16, 19)},
+    **{
+        name: 'fc.'
+        for name in ('wrn_16_1', 'wrn_16_2', 'wrn_40_1', 'wrn_40_2')
+    },
+    **{
+        f'vgg{depth}': 'classifier.'
+        for depth in (8, 11, 13, 16, 19)
+    },
     'MobileNetV2': 'classifier.0.',
     'ShuffleV1': 'linear.',
     'ShuffleV2': 'linear.',
@@ -65,7 +83,8 @@ def cifar_config_file(arch: str) -> Path:
     in the source tree.
     """
     if arch not in _HEADS:
-        raise ValueError(f'unknown CIFAR architecture {arch!r}; known: {", ".join(CIFAR_ARCHS)}')
+        raise ValueError(
+            f'unknown CIFAR architecture {arch!r}; known: {", ".join(CIFAR_ARCHS)}')
     return find_config_file(_FAMILY, arch)
 
 
@@ -89,7 +108,8 @@ def original_key(name: str, arch: str) -> str:
     if name.startswith('head.fc.'):
         return _HEADS[arch] + name[len('head.fc.'):]
     inverse = {new: old for old, new in _RENAMES.get(arch, {}).items()}
-    return '.'.join(inverse.get(part, part) for part in name[len('backbone.'):].split('.'))
+    return '.'.join(
+        inverse.get(part, part) for part in name[len('backbone.'):].split('.'))
 
 
 def _mismatches(state_dict: Mapping[str, Tensor], arch: str) -> Mismatches:
@@ -108,12 +128,13 @@ def matching_archs(state_dict: Mapping[str, Tensor]) -> List[str]:
     Only the architectures whose classifier name occurs are built and compared.
     """
     return [
-        arch for arch in CIFAR_ARCHS
-        if f'{_HEADS[arch]}weight' in state_dict and not any(_mismatches(state_dict, arch))
+        arch for arch in CIFAR_ARCHS if f'{_HEADS[arch]}weight' in state_dict
+        and not any(_mismatches(state_dict, arch))
     ]
 
 
-def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedDict[str, Tensor]':
+def convert_state_dict(state_dict: Mapping[str, Tensor],
+                       arch: str) -> 'OrderedDict[str, Tensor]':
     """Map an original state dict of ``arch`` onto the MMPretrain model of its config.
 
     Args:
@@ -131,11 +152,16 @@ def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedD
     """
     state_dict = strip_data_parallel(state_dict)
     layout = expected_layout(arch)
-    check_fits(state_dict, arch, _FAMILY, 'original', _mismatches, matching_archs, CIFAR_ARCHS)
-    return fill_layout({map_key(key, arch): value for key, value in state_dict.items()}, layout)
+    check_fits(state_dict, arch, _FAMILY, 'original', _mismatches, matching_archs,
+               CIFAR_ARCHS)
+    return fill_layout({
+        map_key(key, arch): value
+        for key, value in state_dict.items()
+    }, layout)
 
 
-def load_original_checkpoint(path: Union[str, Path]) -> Tuple[Dict[str, Tensor], Dict[str, str]]:
+def load_original_checkpoint(
+        path: Union[str, Path]) -> Tuple[Dict[str, Tensor], Dict[str, str]]:
     """Read an original checkpoint: ``{'model': state_dict, ...}`` or a raw state dict.
 
     Loads with ``weights_only=True`` (:func:`~kd_plugin.utils.checkpoint.safe_load`).

@@ -13,12 +13,15 @@ GROUP_SETTINGS = ((1, 16, 1, 1), (None, 24, 2, 1), (None, 32, 3, 2), (None, 64, 
                   (None, 96, 3, 1), (None, 160, 3, 2), (None, 320, 1, 1))
 
 
-def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int,
+def conv_bn_relu(in_channels: int,
+                 out_channels: int,
+                 kernel_size: int,
                  stride: int = 1) -> nn.Sequential:
     """Conv (no bias), BN, ReLU as ``Sequential`` indices 0, 1, 2."""
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, stride, kernel_size // 2,
-                  bias=False), nn.BatchNorm2d(out_channels), nn.ReLU())
+        nn.Conv2d(
+            in_channels, out_channels, kernel_size, stride, kernel_size // 2, bias=False),
+        nn.BatchNorm2d(out_channels), nn.ReLU())
 
 
 class InvertedResidual(nn.Module):
@@ -91,15 +94,16 @@ class CIFARMobileNetV2(CIFARBackbone):
         init_cfg: Defaults to the original: Kaiming-normal (fan_out) convs, BN 1/0.
     """
 
-    def __init__(self,
-                 expand_ratio: int = 6,
-                 widen_factor: float = 0.5,
-                 out_indices: OutIndices = (7, ),
-                 init_cfg: Union[dict, List[dict], None] = [
-                     dict(type='Kaiming', layer='Conv2d', mode='fan_out',
-                          nonlinearity='relu'),
-                     dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+    def __init__(
+        self,
+        expand_ratio: int = 6,
+        widen_factor: float = 0.5,
+        out_indices: OutIndices = (7, ),
+        init_cfg: Union[dict, List[dict], None] = [
+            dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu'),
+            dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
+        ]
+    ) -> None:
         super().__init__(8, out_indices, init_cfg)
         self.expand_ratio = expand_ratio
         self.widen_factor = widen_factor
@@ -112,8 +116,8 @@ class CIFARMobileNetV2(CIFARBackbone):
             blocks = []
             for index in range(num_blocks):
                 blocks.append(
-                    InvertedResidual(in_channels, out_channels, stride if index == 0 else 1,
-                                     ratio))
+                    InvertedResidual(in_channels, out_channels,
+                                     stride if index == 0 else 1, ratio))
                 in_channels = out_channels
             groups.append(nn.Sequential(*blocks))
         self.blocks = nn.ModuleList(groups)

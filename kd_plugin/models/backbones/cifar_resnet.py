@@ -70,15 +70,16 @@ class CIFARResNet(CIFARBackbone):
         init_cfg: Defaults to the original: Kaiming-normal (fan_out) convs, BN 1/0.
     """
 
-    def __init__(self,
-                 depth: int = 32,
-                 channels: Sequence[int] = (16, 16, 32, 64),
-                 out_indices: OutIndices = (2, ),
-                 init_cfg: Union[dict, List[dict], None] = [
-                     dict(type='Kaiming', layer='Conv2d', mode='fan_out',
-                          nonlinearity='relu'),
-                     dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+    def __init__(
+        self,
+        depth: int = 32,
+        channels: Sequence[int] = (16, 16, 32, 64),
+        out_indices: OutIndices = (2, ),
+        init_cfg: Union[dict, List[dict], None] = [
+            dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu'),
+            dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
+        ]
+    ) -> None:
         super().__init__(3, out_indices, init_cfg)
         if depth < 8 or (depth - 2) % 6:
             raise ValueError(f'CIFARResNet depth must be 6n+2 with n >= 1, got {depth}.')
@@ -94,15 +95,17 @@ class CIFARResNet(CIFARBackbone):
         in_channels = channels[0]
         for index, (out_channels, stride) in enumerate(zip(channels[1:], (1, 2, 2))):
             blocks = [CIFARBasicBlock(in_channels, out_channels, stride)]
-            blocks += [CIFARBasicBlock(out_channels, out_channels) for _ in range(num_blocks - 1)]
+            blocks += [
+                CIFARBasicBlock(out_channels, out_channels) for _ in range(num_blocks - 1)
+            ]
             self.add_module(f'layer{index + 1}', nn.Sequential(*blocks))
             in_channels = out_channels
 
         last = num_blocks - 1
         self.distill_taps = {
             'feats': ('relu', 'layer1', 'layer2', 'layer3'),
-            'preact_feats': ('relu', ) + tuple(f'layer{i}.{last}.relu_out:input'
-                                               for i in (1, 2, 3)),
+            'preact_feats':
+            ('relu', ) + tuple(f'layer{i}.{last}.relu_out:input' for i in (1, 2, 3)),
         }
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:

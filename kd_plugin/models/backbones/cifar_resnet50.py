@@ -1,4 +1,5 @@
-"""The CIFAR ResNet-50 of the CRD model zoo (``ResNet50``), on MMPretrain's ResNet_CIFAR."""
+"""The CIFAR ResNet-50 of the CRD model zoo (``ResNet50``), on MMPretrain's
+ResNet_CIFAR."""
 from typing import Dict, Tuple
 
 from mmpretrain.models.backbones.resnet_cifar import ResNet_CIFAR
@@ -33,6 +34,9 @@ class CIFARResNet50(ResNet_CIFAR):
 
     arch_settings = {50: (TapBottleneck, (3, 4, 6, 3))}
 
-    def __init__(self, depth: int = 50, zero_init_residual: bool = False, **kwargs) -> None:
+    def __init__(self,
+                 depth: int = 50,
+                 zero_init_residual: bool = False,
+                 **kwargs) -> None:
         super().__init__(depth, zero_init_residual=zero_init_residual, **kwargs)
         self.distill_taps: Dict[str, Tuple[str, ...]] = stage_taps(self)

@@ -33,16 +33,19 @@ class ShuffleUnit(nn.Module):
         mid_channels = branch_channels // 4
         self.stride = stride
         self.squeeze_groups = squeeze_groups
-        self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, groups=squeeze_groups, bias=False)
+        self.conv1 = nn.Conv2d(
+            in_channels, mid_channels, 1, groups=squeeze_groups, bias=False)
         self.bn1 = nn.BatchNorm2d(mid_channels)
         self.relu1 = nn.ReLU()
-        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride, 1, groups=mid_channels,
-                               bias=False)
+        self.conv2 = nn.Conv2d(
+            mid_channels, mid_channels, 3, stride, 1, groups=mid_channels, bias=False)
         self.bn2 = nn.BatchNorm2d(mid_channels)
         self.relu2 = nn.ReLU()
-        self.conv3 = nn.Conv2d(mid_channels, branch_channels, 1, groups=groups, bias=False)
+        self.conv3 = nn.Conv2d(
+            mid_channels, branch_channels, 1, groups=groups, bias=False)
         self.bn3 = nn.BatchNorm2d(branch_channels)
-        self.shortcut: Optional[nn.AvgPool2d] = nn.AvgPool2d(3, 2, 1) if stride == 2 else None
+        self.shortcut: Optional[nn.AvgPool2d] = nn.AvgPool2d(3, 2,
+                                                             1) if stride == 2 else None
         self.relu_out = nn.ReLU()
 
     def forward(self, x: Tensor) -> Tensor:
@@ -103,10 +106,12 @@ class CIFARShuffleNetV1(CIFARBackbone):
             units = []
             for index in range(blocks):
                 stride = 2 if index == 0 else 1
-                branch_channels = out_channels - in_channels if index == 0 else out_channels
+                branch_channels = (
+                    out_channels - in_channels if index == 0 else out_channels)
                 squeeze_groups = 1 if stage == index == 0 else groups
                 units.append(
-                    ShuffleUnit(in_channels, branch_channels, stride, groups, squeeze_groups))
+                    ShuffleUnit(in_channels, branch_channels, stride, groups,
+                                squeeze_groups))
                 in_channels = out_channels
             name = f'layer{stage + 1}'
             self.add_module(name, nn.Sequential(*units))
@@ -114,9 +119,9 @@ class CIFARShuffleNetV1(CIFARBackbone):
 
         self.distill_taps = {
             'feats': ('relu', *self.stage_names),
-            'preact_feats': ('relu', ) + tuple(f'{name}.{blocks - 1}.relu_out:input'
-                                               for name, blocks in zip(self.stage_names,
-                                                                       num_blocks)),
+            'preact_feats':
+            ('relu', ) + tuple(f'{name}.{blocks - 1}.relu_out:input'
+                               for name, blocks in zip(self.stage_names, num_blocks)),
         }
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:

@@ -24,8 +24,8 @@ class DownUnit(nn.Module):
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
         mid_channels = out_channels // 2
-        self.conv1 = nn.Conv2d(in_channels, in_channels, 3, 2, 1, groups=in_channels,
-                               bias=False)
+        self.conv1 = nn.Conv2d(
+            in_channels, in_channels, 3, 2, 1, groups=in_channels, bias=False)
         self.bn1 = nn.BatchNorm2d(in_channels)
         self.conv2 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(mid_channels)
@@ -33,8 +33,8 @@ class DownUnit(nn.Module):
         self.conv3 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(mid_channels)
         self.relu3 = nn.ReLU()
-        self.conv4 = nn.Conv2d(mid_channels, mid_channels, 3, 2, 1, groups=mid_channels,
-                               bias=False)
+        self.conv4 = nn.Conv2d(
+            mid_channels, mid_channels, 3, 2, 1, groups=mid_channels, bias=False)
         self.bn4 = nn.BatchNorm2d(mid_channels)
         self.conv5 = nn.Conv2d(mid_channels, mid_channels, 1, bias=False)
         self.bn5 = nn.BatchNorm2d(mid_channels)
@@ -145,9 +145,9 @@ class CIFARShuffleNetV2(CIFARBackbone):
 
         self.distill_taps = {
             'feats': ('relu', *self.stage_names),
-            'preact_feats': ('relu', ) + tuple(f'{name}.{blocks}.preact'
-                                               for name, blocks in zip(self.stage_names,
-                                                                       num_blocks)),
+            'preact_feats':
+            ('relu', ) + tuple(f'{name}.{blocks}.preact'
+                               for name, blocks in zip(self.stage_names, num_blocks)),
         }
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:

@@ -65,14 +65,20 @@ class CIFARVGG(CIFARBackbone):
             with zero bias, BN 1/0.
     """
 
-    def __init__(self,
-                 depth: int = 13,
-                 out_indices: OutIndices = (4, ),
-                 init_cfg: Union[dict, List[dict], None] = [
-                     dict(type='Kaiming', layer='Conv2d', mode='fan_out',
-                          nonlinearity='relu', bias=0),
-                     dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+    def __init__(
+        self,
+        depth: int = 13,
+        out_indices: OutIndices = (4, ),
+        init_cfg: Union[dict, List[dict], None] = [
+            dict(
+                type='Kaiming',
+                layer='Conv2d',
+                mode='fan_out',
+                nonlinearity='relu',
+                bias=0),
+            dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
+        ]
+    ) -> None:
         super().__init__(5, out_indices, init_cfg)
         if depth not in VGG_GROUPS:
             raise ValueError(f'CIFARVGG depth must be one of {sorted(VGG_GROUPS)}, '
@@ -87,8 +93,10 @@ class CIFARVGG(CIFARBackbone):
             self.add_module(f'pool{index}', nn.MaxPool2d(2, 2))
 
         self.distill_taps = {
-            'feats': tuple(f'relu{index}' for index in range(5)),
-            'preact_feats': ('relu0', ) + tuple(f'relu{index}:input' for index in range(1, 5)),
+            'feats':
+            tuple(f'relu{index}' for index in range(5)),
+            'preact_feats':
+            ('relu0', ) + tuple(f'relu{index}:input' for index in range(1, 5)),
         }
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:

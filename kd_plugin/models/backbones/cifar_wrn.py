@@ -23,7 +23,10 @@ class WideBasicBlock(nn.Module):
         drop_rate: Dropout probability between the two convs.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int,
                  drop_rate: float = 0.0) -> None:
         super().__init__()
         if in_channels == out_channels and stride != 1:
@@ -37,7 +40,8 @@ class WideBasicBlock(nn.Module):
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.convShortcut: Optional[nn.Conv2d] = None  # noqa: N815 (checkpoint name)
         if in_channels != out_channels:
-            self.convShortcut = nn.Conv2d(in_channels, out_channels, 1, stride, bias=False)
+            self.convShortcut = nn.Conv2d(
+                in_channels, out_channels, 1, stride, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
         activated = self.relu1(self.bn1(x))
@@ -81,19 +85,21 @@ class CIFARWideResNet(CIFARBackbone):
             i.e. Kaiming-normal fan_out, and BN 1/0.
     """
 
-    def __init__(self,
-                 depth: int = 40,
-                 widen_factor: int = 2,
-                 drop_rate: float = 0.0,
-                 out_indices: OutIndices = (3, ),
-                 init_cfg: Union[dict, List[dict], None] = [
-                     dict(type='Kaiming', layer='Conv2d', mode='fan_out',
-                          nonlinearity='relu'),
-                     dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+    def __init__(
+        self,
+        depth: int = 40,
+        widen_factor: int = 2,
+        drop_rate: float = 0.0,
+        out_indices: OutIndices = (3, ),
+        init_cfg: Union[dict, List[dict], None] = [
+            dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu'),
+            dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
+        ]
+    ) -> None:
         super().__init__(4, out_indices, init_cfg)
         if depth < 10 or (depth - 4) % 6:
-            raise ValueError(f'CIFARWideResNet depth must be 6n+4 with n >= 1, got {depth}.')
+            raise ValueError(
+                f'CIFARWideResNet depth must be 6n+4 with n >= 1, got {depth}.')
         self.depth = depth
         self.widen_factor = widen_factor
         num_blocks = (depth - 4) // 6

@@ -15,18 +15,28 @@ STEM_CHANNELS = 32
 FEATURE_LAYERS = (3, 5, 11, 13)
 
 
-def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+def conv_bn_relu(in_channels: int,
+                 out_channels: int,
+                 kernel_size: int,
+                 stride: int = 1,
                  groups: int = 1) -> List[nn.Module]:
     """Conv (no bias, 'same' padding), BN, ReLU (not in-place), as a list of modules."""
     return [
-        nn.Conv2d(in_channels, out_channels, kernel_size, stride, kernel_size // 2,
-                  groups=groups, bias=False),
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            kernel_size // 2,
+            groups=groups,
+            bias=False),
         nn.BatchNorm2d(out_channels),
         nn.ReLU(),
     ]
 
 
-def depthwise_separable(in_channels: int, out_channels: int, stride: int) -> nn.Sequential:
+def depthwise_separable(in_channels: int, out_channels: int,
+                        stride: int) -> nn.Sequential:
     """3x3 depthwise conv-BN-ReLU (indices 0-2), 1x1 pointwise conv-BN-ReLU (3-5)."""
     return nn.Sequential(
         *conv_bn_relu(in_channels, in_channels, 3, stride, groups=in_channels),

@@ -8,7 +8,8 @@ from mmpretrain.registry import MODELS
 from torch import Tensor
 
 
-def _finish(block: nn.Module, residual_sum: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+def _finish(block: nn.Module, residual_sum: Callable[[Tensor], Tensor],
+            x: Tensor) -> Tensor:
     """Run ``residual_sum`` (with checkpointing if asked), then the block's own ReLU."""
     if block.with_cp and x.requires_grad:
         out = cp.checkpoint(residual_sum, x, use_reentrant=False)
@@ -67,7 +68,10 @@ def stage_taps(backbone: ResNet) -> Dict[str, Tuple[str, ...]]:
     stages = tuple(backbone.res_layers)
     last_blocks = tuple(f'{name}.{blocks - 1}.relu_out:input'
                         for name, blocks in zip(stages, backbone.stage_blocks))
-    return {'feats': ('relu', ) + stages, 'preact_feats': ('relu', ) + last_blocks}
+    return {
+        'feats': ('relu', ) + stages,
+        'preact_feats': ('relu', ) + last_blocks
+    }
 
 
 @MODELS.register_module()

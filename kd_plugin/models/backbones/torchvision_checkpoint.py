@@ -33,10 +33,20 @@ import torch
 from torch import Tensor
 
 from kd_plugin.utils.checkpoint import extract_state_dict, safe_load
-from .checkpoint_layout import (CheckpointLayoutError, Mismatches, check_fits, examples,
-                                fill_layout, find_config_file, find_mismatches, model_layout,
-                                require_dict, require_tensors, save_converted,
-                                strip_data_parallel)
+from .checkpoint_layout import (
+    CheckpointLayoutError,
+    Mismatches,
+    check_fits,
+    examples,
+    fill_layout,
+    find_config_file,
+    find_mismatches,
+    model_layout,
+    require_dict,
+    require_tensors,
+    save_converted,
+    strip_data_parallel,
+)
 
 #: Architectures that have a config in ``configs/_base_/models/imagenet/``.
 IMAGENET_ARCHS: Tuple[str, ...] = ('resnet18', 'resnet34', 'resnet50', 'mobilenet_v1')
@@ -52,15 +62,18 @@ def imagenet_config_file(arch: str) -> Path:
     in the source tree.
     """
     if arch not in IMAGENET_ARCHS:
-        raise ValueError(f'unknown ImageNet architecture {arch!r}; known: '
-                         + ', '.join(IMAGENET_ARCHS))
+        raise ValueError(f'unknown ImageNet architecture {arch!r}; known: ' +
+                         ', '.join(IMAGENET_ARCHS))
     return find_config_file(_FAMILY, arch)
 
 
 @functools.lru_cache(maxsize=None)
 def expected_layout(arch: str) -> Dict[str, Tuple[int, ...]]:
     """Name -> shape of the state dict of the ``arch`` config's model."""
-    return {name: shape for name, (shape, _) in model_layout(imagenet_config_file(arch)).items()}
+    return {
+        name: shape
+        for name, (shape, _) in model_layout(imagenet_config_file(arch)).items()
+    }
 
 
 def map_key(key: str) -> str:
@@ -88,7 +101,8 @@ def matching_archs(state_dict: Mapping[str, Tensor]) -> List[str]:
     return [arch for arch in IMAGENET_ARCHS if not any(_mismatches(state_dict, arch))]
 
 
-def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedDict[str, Tensor]':
+def convert_state_dict(state_dict: Mapping[str, Tensor],
+                       arch: str) -> 'OrderedDict[str, Tensor]':
     """Map a source state dict of ``arch`` onto the MMPretrain model of its config.
 
     Args:
@@ -106,7 +120,9 @@ def convert_state_dict(state_dict: Mapping[str, Tensor], arch: str) -> 'OrderedD
             that do fit, if any.
     """
     state_dict = strip_data_parallel(state_dict)
-    converted_names = [key for key in state_dict if key.startswith(('backbone.', 'head.'))]
+    converted_names = [
+        key for key in state_dict if key.startswith(('backbone.', 'head.'))
+    ]
     if converted_names:
         raise CheckpointLayoutError(
             f'the checkpoint has MMPretrain names ({examples(converted_names)}): it is '
@@ -125,8 +141,9 @@ def load_source_state_dict(path: Union[str, Path]) -> Dict[str, Tensor]:
     """
     state_dict = extract_state_dict(safe_load(str(path), map_location='cpu'))
     require_dict(state_dict, path)
-    require_tensors(state_dict, path, 'a state dict nor a dict holding one under state_dict '
-                    '/ model / model_state_dict')
+    require_tensors(
+        state_dict, path, 'a state dict nor a dict holding one under state_dict '
+        '/ model / model_state_dict')
     return state_dict
 
 

@@ -7,5 +7,7 @@ from .linear_embed import LinearEmbed
 from .mgd_generator import MGDGenerator
 from .vitkd import TokenAligners, ViTKDGenerator
 
-__all__ = ['ABF', 'ConvBNConnector', 'ConvMLPConnector', 'MGDGenerator', 'LinearEmbed',
-           'FCFDBridge', 'TokenAligners', 'ViTKDGenerator']
+__all__ = [
+    'ABF', 'ConvBNConnector', 'ConvMLPConnector', 'MGDGenerator', 'LinearEmbed',
+    'FCFDBridge', 'TokenAligners', 'ViTKDGenerator'
+]

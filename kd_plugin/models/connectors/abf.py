@@ -48,8 +48,8 @@ class ABF(nn.Module):
         self.conv2 = nn.Sequential(
             nn.Conv2d(mid_channels, out_channels, 3, padding=1, bias=False),
             nn.BatchNorm2d(out_channels))
-        self.att_conv = nn.Sequential(
-            nn.Conv2d(2 * mid_channels, 2, 1), nn.Sigmoid()) if fuse else None
+        self.att_conv = nn.Sequential(nn.Conv2d(2 * mid_channels, 2, 1),
+                                      nn.Sigmoid()) if fuse else None
         nn.init.kaiming_uniform_(self.conv1[0].weight, a=1)
         nn.init.kaiming_uniform_(self.conv2[0].weight, a=1)
 

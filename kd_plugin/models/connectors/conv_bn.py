@@ -34,11 +34,11 @@ def resampling_conv(in_channels: int, out_channels: int, in_size: Optional[Size]
     if (h_in, w_in) == (2 * h_out, 2 * w_out):
         return nn.Conv2d(in_channels, out_channels, 3, stride=2, padding=1, bias=bias)
     if (2 * h_in, 2 * w_in) == (h_out, w_out):
-        return nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1,
-                                  bias=bias)
+        return nn.ConvTranspose2d(
+            in_channels, out_channels, 4, stride=2, padding=1, bias=bias)
     if h_in >= h_out and w_in >= w_out:
-        return nn.Conv2d(in_channels, out_channels, (1 + h_in - h_out, 1 + w_in - w_out),
-                         bias=bias)
+        return nn.Conv2d(
+            in_channels, out_channels, (1 + h_in - h_out, 1 + w_in - w_out), bias=bias)
     raise ValueError(
         f'No connector maps a {h_in}x{w_in} student map onto a {h_out}x{w_out} teacher '
         'map: the student map must be twice, half, or at least the teacher size. Tap '

@@ -21,7 +21,9 @@ class ConvMLPConnector(nn.Module):
         mid_channels: Hidden width; defaults to ``out_channels``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
                  mid_channels: Optional[int] = None) -> None:
         super().__init__()
         mid_channels = out_channels if mid_channels is None else mid_channels

@@ -34,12 +34,13 @@ class FCFDBridge(nn.Sequential):
     def __init__(self, in_channels: int, out_channels: int, in_size: int, out_size: int,
                  out_relu: bool) -> None:
         if in_size == out_size:
-            conv = nn.Conv2d(in_channels, out_channels, 3, stride=1, padding=1, bias=False)
+            conv = nn.Conv2d(
+                in_channels, out_channels, 3, stride=1, padding=1, bias=False)
         elif in_size == 2 * out_size:
             conv = nn.Conv2d(in_channels, out_channels, 3, stride=2, padding=1, bias=True)
         elif 2 * in_size == out_size:
-            conv = nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1,
-                                      bias=True)
+            conv = nn.ConvTranspose2d(
+                in_channels, out_channels, 4, stride=2, padding=1, bias=True)
         else:
             raise ValueError(f'FCFDBridge maps equal, halved or doubled sizes only; got '
                              f'{in_size} -> {out_size}.')

@@ -25,8 +25,9 @@ class MGDGenerator(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
-        self.align = (nn.Conv2d(in_channels, out_channels, 1)
-                      if in_channels != out_channels else None)
+        self.align = (
+            nn.Conv2d(in_channels, out_channels, 1)
+            if in_channels != out_channels else None)
         self.generation = nn.Sequential(
             nn.Conv2d(out_channels, out_channels, 3, padding=1),
             nn.ReLU(),

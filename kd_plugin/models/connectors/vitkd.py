@@ -25,9 +25,10 @@ class TokenAligners(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, num_layers: int = 2) -> None:
         super().__init__()
         self.num_layers = num_layers
-        self.layers = (nn.ModuleList(nn.Linear(in_channels, out_channels)
-                                     for _ in range(num_layers))
-                       if in_channels != out_channels else None)
+        self.layers = (
+            nn.ModuleList(
+                nn.Linear(in_channels, out_channels)
+                for _ in range(num_layers)) if in_channels != out_channels else None)
 
     def forward(self, tokens: Tuple[Tensor, ...]) -> Tuple[Tensor, ...]:
         """Align each layer's tokens with its own linear layer."""
@@ -59,8 +60,8 @@ class ViTKDGenerator(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
-        self.align = (nn.Linear(in_channels, out_channels)
-                      if in_channels != out_channels else None)
+        self.align = (
+            nn.Linear(in_channels, out_channels) if in_channels != out_channels else None)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, out_channels))
         self.generation = nn.Sequential(
             nn.Conv2d(out_channels, out_channels, 3, padding=1),
@@ -68,7 +69,9 @@ class ViTKDGenerator(nn.Module):
             nn.Conv2d(out_channels, out_channels, 3, padding=1),
         )
 
-    def forward(self, tokens: Tensor, mask: Tensor,
+    def forward(self,
+                tokens: Tensor,
+                mask: Tensor,
                 patch_resolution: Optional[Tuple[int, int]] = None) -> Tensor:
         """Return the generated tokens (B, N, C_t).
 
@@ -90,7 +93,7 @@ class ViTKDGenerator(nn.Module):
 
 
 def square_grid(num_tokens: int) -> Tuple[int, int]:
-    side = int(round(num_tokens ** 0.5))
+    side = int(round(num_tokens**0.5))
     if side * side != num_tokens:
         raise ValueError(f'{num_tokens} patch tokens are not a square grid: remove the '
                          'extra tokens (num_extra_tokens_s / _t) or set '

@@ -61,14 +61,15 @@ class CLKDLoss(nn.Module):
         """Return the weighted CLKD term (a scalar)."""
         with autocast_off(logits_s):
             logits_s, logits_t = upcast(logits_s), upcast(logits_t)
-            instance = F.mse_loss(F.normalize(logits_s, dim=1), F.normalize(logits_t, dim=1))
+            instance = F.mse_loss(
+                F.normalize(logits_s, dim=1), F.normalize(logits_t, dim=1))
             klass = F.mse_loss(F.normalize(logits_s, dim=0), F.normalize(logits_t, dim=0))
             gap = _class_covariance(logits_s) - _class_covariance(logits_t)
             num_classes = logits_s.size(1)
             correlation = torch.linalg.matrix_norm(gap) / num_classes**2
-            return self.loss_weight * (self.instance_weight * instance +
-                                       self.class_weight * klass +
-                                       self.correlation_weight * correlation)
+            return self.loss_weight * (
+                self.instance_weight * instance + self.class_weight * klass +
+                self.correlation_weight * correlation)
 
 
 def _class_covariance(logits: Tensor) -> Tensor:

@@ -114,8 +114,8 @@ class CRDLoss(nn.Module):
         """Return the weighted CRD term, then update the memory banks."""
         self.check_shapes(pooled_s, pooled_t)
         first_batch = not self._normalisers_set
-        self._check_indices(pooled_s.shape[0], sample_idx, contrast_idx,
-                            check_range=first_batch)
+        self._check_indices(
+            pooled_s.shape[0], sample_idx, contrast_idx, check_range=first_batch)
         with autocast_off(pooled_s):
             dtype = self.embed_s.linear.weight.dtype
             v_s = self.embed_s(pooled_s.to(dtype))
@@ -163,7 +163,8 @@ class CRDLoss(nn.Module):
 
     @torch.no_grad()
     def _update_memories(self, v_s: Tensor, v_t: Tensor, sample_idx: Tensor) -> None:
-        """``M[i] <- normalize(m M[i] + (1 - m) v)`` at the batch's indices, all ranks'."""
+        """``M[i] <- normalize(m M[i] + (1 - m) v)`` at the batch's indices, all
+        ranks'."""
         if dist.get_world_size() > 1:
             v_s = torch.cat(dist.all_gather(v_s.contiguous()))
             v_t = torch.cat(dist.all_gather(v_t.contiguous()))
@@ -199,7 +200,7 @@ class CRDLoss(nn.Module):
                 f'CRDLoss: contrast_idx has shape {tuple(contrast_idx.shape)}, expected '
                 f'({batch}, num_negatives + 1 = {self.num_negatives + 1}). Give the '
                 'ContrastiveIndexDataset wrapper the same num_negatives as the loss.')
-        if sample_idx.shape != (batch,):
+        if sample_idx.shape != (batch, ):
             raise ValueError(f'CRDLoss: sample_idx has shape {tuple(sample_idx.shape)}, '
                              f'expected ({batch},).')
         if not check_range:
@@ -219,6 +220,8 @@ def first_occurrences(indices: Tensor) -> Tensor:
     """Positions of the first occurrence of each distinct value of a 1-D tensor."""
     unique, inverse = torch.unique(indices, return_inverse=True)
     positions = torch.arange(indices.numel(), device=indices.device)
-    first = torch.full((unique.numel(),), indices.numel(), dtype=positions.dtype,
+    first = torch.full((unique.numel(), ),
+                       indices.numel(),
+                       dtype=positions.dtype,
                        device=indices.device)
     return first.scatter_reduce(0, inverse, positions, reduce='amin')

@@ -60,4 +60,5 @@ class DISTLoss(nn.Module):
         y_t = F.softmax(upcast(logits_t) / temperature, dim=1)
         inter = 1 - _pearson_rows(y_s, y_t).mean()
         intra = 1 - _pearson_rows(y_s.t(), y_t.t()).mean()
-        return self.loss_weight * temperature**2 * (self.beta * inter + self.gamma * intra)
+        return self.loss_weight * temperature**2 * (
+            self.beta * inter + self.gamma * intra)

@@ -5,8 +5,14 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from .utils import (decoupled_log_probs, hard_labels, reduce_per_sample,
-                    standardize_logits, upcast, warmup_factor)
+from .utils import (
+    decoupled_log_probs,
+    hard_labels,
+    reduce_per_sample,
+    standardize_logits,
+    upcast,
+    warmup_factor,
+)
 
 
 @MODELS.register_module()

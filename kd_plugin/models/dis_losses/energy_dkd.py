@@ -4,8 +4,13 @@ from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from .energy_kd import EnergyTemperatureModule
-from .utils import (decoupled_log_probs, hard_labels, reduce_per_sample, upcast,
-                    warmup_factor)
+from .utils import (
+    decoupled_log_probs,
+    hard_labels,
+    reduce_per_sample,
+    upcast,
+    warmup_factor,
+)
 
 
 @MODELS.register_module()

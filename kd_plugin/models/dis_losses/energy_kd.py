@@ -46,7 +46,8 @@ class EnergyThresholdsModule(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
         # Runs once when a checkpoint is loaded (resume / load_from), not per step.
         self._energy_thresholds_set = not bool(
-            torch.isnan(self.low_energy_threshold) | torch.isnan(self.high_energy_threshold))
+            torch.isnan(self.low_energy_threshold)
+            | torch.isnan(self.high_energy_threshold))
 
     def check_energy_thresholds(self) -> None:
         """Raise a RuntimeError, saying how to fix it, when the thresholds are unset."""

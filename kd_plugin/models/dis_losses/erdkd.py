@@ -55,9 +55,13 @@ class ERDKDLoss(nn.Module):
                  match_reference: bool = True,
                  reduction: str = 'mean') -> None:
         super().__init__()
-        self.dkd = DKDLoss(alpha=alpha, beta=beta, temperature=temperature,
-                           warmup_epochs=warmup_epochs, loss_weight=loss_weight,
-                           reduction='none')
+        self.dkd = DKDLoss(
+            alpha=alpha,
+            beta=beta,
+            temperature=temperature,
+            warmup_epochs=warmup_epochs,
+            loss_weight=loss_weight,
+            reduction='none')
         self.entropy_temperature = entropy_temperature
         self.match_reference = match_reference
         self.reduction = reduction
@@ -68,6 +72,6 @@ class ERDKDLoss(nn.Module):
         weights = teacher_entropy(logits_t, self.entropy_temperature)
         if self.match_reference:
             weights = weights.mean()
-        per_sample = self.dkd(logits_s=logits_s, logits_t=logits_t, target=target,
-                              epoch=epoch)
+        per_sample = self.dkd(
+            logits_s=logits_s, logits_t=logits_t, target=target, epoch=epoch)
         return reduce_per_sample(weights * per_sample, self.reduction)

@@ -45,8 +45,10 @@ class ERMLKDLoss(MLKDLoss):
                  temperature: float = 4.0,
                  loss_weight: float = 1.0,
                  match_reference: bool = True) -> None:
-        super().__init__(temperature=temperature, loss_weight=loss_weight,
-                         match_reference=match_reference)
+        super().__init__(
+            temperature=temperature,
+            loss_weight=loss_weight,
+            match_reference=match_reference)
 
     def instance_kd(self, view: Tuple[Tensor, Tensor], temperature: float) -> Tensor:
         """Per-sample ``H_{T,i} T^2 KL(p_t || p_s)`` of one view, (B,)."""

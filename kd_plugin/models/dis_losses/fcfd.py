@@ -17,7 +17,8 @@ TEACHER, STUDENT = 0, 1
 StageGroups = Dict[int, List[List[nn.Module]]]
 
 
-def mixed_path_candidates(num_stages: int, path_type: str = 'bi') -> List[Tuple[int, ...]]:
+def mixed_path_candidates(num_stages: int,
+                          path_type: str = 'bi') -> List[Tuple[int, ...]]:
     """The reference's candidate mixed paths (``MetaModel._create_candidate_path``).
 
     A path lists, per stage 0..S-1, which network runs it (0 teacher, 1 student). It
@@ -161,8 +162,12 @@ class FCFDLoss(nn.Module):
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
         super().__init__()
-        lengths = {len(student_channels), len(teacher_channels), len(student_sizes),
-                   len(teacher_sizes)}
+        lengths = {
+            len(student_channels),
+            len(teacher_channels),
+            len(student_sizes),
+            len(teacher_sizes)
+        }
         if len(lengths) != 1 or min(lengths) < 2:
             raise ValueError('FCFDLoss: give channels and sizes of the same stages '
                              '1..S-1 (at least 2) for both networks.')
@@ -227,7 +232,8 @@ class FCFDLoss(nn.Module):
         order = torch.randperm(len(self.candidates), generator=self.generator)
         return [self.candidates[i] for i in order[:self.num_mixed_paths].tolist()]
 
-    def _stage_groups(self, modules: Sequence[nn.Module], owner: int) -> List[List[nn.Module]]:
+    def _stage_groups(self, modules: Sequence[nn.Module],
+                      owner: int) -> List[List[nn.Module]]:
         counts = self.stage_modules[owner]
         if len(modules) != sum(counts):
             who = 'stages_s' if owner == STUDENT else 'stages_t'
@@ -284,8 +290,10 @@ class FCFDLoss(nn.Module):
                              'teacher features. Declare them with taps.')
         for owner, feats in ((STUDENT, feats_s), (TEACHER, feats_t)):
             self._check_stage_maps(owner, feats)
-        return {STUDENT: self._stage_groups(stages_s, STUDENT),
-                TEACHER: self._stage_groups(stages_t, TEACHER)}
+        return {
+            STUDENT: self._stage_groups(stages_s, STUDENT),
+            TEACHER: self._stage_groups(stages_t, TEACHER)
+        }
 
     def _check_stage_maps(self, owner: int, feats: Sequence[Tensor]) -> None:
         """Raise a ValueError unless each stage output is the square map of the
@@ -344,8 +352,8 @@ class FCFDLoss(nn.Module):
                 x = self._run_stage(stages[dst][stage - 2], x, mark)
                 if dst == TEACHER:
                     teacher_space[stage - 1].append(x)
-            mix = mix + per_sample_kl(self._head(x, classifiers[dst]), logits_t,
-                                      self.temperature)
+            mix = mix + per_sample_kl(
+                self._head(x, classifiers[dst]), logits_t, self.temperature)
         # DDP with find_unused_parameters=False needs every parameter in each step's
         # graph: the bridges of the paths not sampled this step add an exact zero.
         for index, bridge in enumerate(self.t2s_bridges):
@@ -361,8 +369,11 @@ class FCFDLoss(nn.Module):
             for x in teacher_space[-1]:
                 l2_pooled = l2_pooled + per_sample_mse(pooled(x), target_pooled)
         kd = per_sample_kl(logits_s, logits_t, self.temperature)
-        return dict(l2=factor * l2, l2_pooled=factor * l2_pooled,
-                    kd=self.kd_weight * kd, mix=self.mix_weight * mix)
+        return dict(
+            l2=factor * l2,
+            l2_pooled=factor * l2_pooled,
+            kd=self.kd_weight * kd,
+            mix=self.mix_weight * mix)
 
     def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor],
                 stages_s: Sequence[nn.Module], stages_t: Sequence[nn.Module],

@@ -61,9 +61,14 @@ class FitNetLoss(nn.Module):
         self.teacher_channels = teacher_channels
         self.hint_stage = hint_stage
         self.loss_weight = loss_weight
-        self.regressor = ConvBNConnector(student_channels, teacher_channels, student_size,
-                                         teacher_size, bias=True, with_relu=True,
-                                         he_init=False)
+        self.regressor = ConvBNConnector(
+            student_channels,
+            teacher_channels,
+            student_size,
+            teacher_size,
+            bias=True,
+            with_relu=True,
+            he_init=False)
 
     def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> Tensor:
         """Return the weighted hint term."""

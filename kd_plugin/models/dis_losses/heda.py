@@ -7,12 +7,12 @@ from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from .energy_kd import EnergyThresholdsModule
-from .kd import KDLoss
 
 AUGMENTATIONS = ('cutmix', 'mixup')
 
 
-def sample_beta(alpha: float, beta: float,
+def sample_beta(alpha: float,
+                beta: float,
                 generator: Optional[torch.Generator] = None) -> float:
     """Draw one ``Beta(alpha, beta)`` value from a CPU ``generator`` (Johnk's method).
 
@@ -27,7 +27,9 @@ def sample_beta(alpha: float, beta: float,
             return x / (x + y)
 
 
-def cutmix_box(height: int, width: int, lam: float,
+def cutmix_box(height: int,
+               width: int,
+               lam: float,
                generator: Optional[torch.Generator] = None) -> Tuple[int, int, int, int]:
     """The reference's CutMix box ``(r1, r2, c1, c2)`` for an ``height x width`` image.
 
@@ -62,7 +64,8 @@ class HighEnergyMix(EnergyThresholdsModule):
       ``sqrt(1 - lam)`` times the image side, filled from ``x_pi``;
     - MixUp: ``lam ~ Beta(0.2, 0.2)``, ``lam x + (1 - lam) x_pi``.
 
-    Labels are not used: :class:`AuxViewKDLoss` distils the teacher on this batch.
+    Labels are not used: a ``KDLoss`` bound to ``logits_s_aux`` / ``logits_t_aux``
+    (``inputs=dict(...)`` in its config) distils the teacher on this batch.
 
     Reproduced quirks of the reference: the first two images of the batch are always
     included (twice when they are also selected), so the batch is never empty; the
@@ -104,7 +107,8 @@ class HighEnergyMix(EnergyThresholdsModule):
         """``[x_0, x_1]`` followed by the images outside the energy band."""
         self.check_energy_thresholds()
         energy = self.teacher_energy(logits_t)
-        selected = (energy > self.high_energy_threshold) | (energy < self.low_energy_threshold)
+        selected = (energy > self.high_energy_threshold) | (
+            energy < self.low_energy_threshold)
         return torch.cat([inputs[:2], inputs[selected]], dim=0)
 
     def mix(self, batch: Tensor) -> Tensor:
@@ -123,18 +127,3 @@ class HighEnergyMix(EnergyThresholdsModule):
     def forward(self, inputs: Tensor, logits_t: Tensor) -> Tensor:
         """Return the mixed auxiliary batch (B', C, H, W), ``B' >= 2``."""
         return self.mix(self.select(inputs.detach(), logits_t))
-
-
-@MODELS.register_module()
-class AuxViewKDLoss(KDLoss):
-    """KD on the auxiliary batch (HE-DA's extra term, ``logits_*_aux``).
-
-    ``w T^2 mean_i KL(softmax(z^t_aux,i / T) || softmax(z^s_aux,i / T))``, the
-    reference's ``loss_aug`` (T = 4, w = 0.9, the KD weight); no cross-entropy on the
-    mixed images (their labels are not used). See :class:`KDLoss` and
-    :class:`HighEnergyMix`.
-    """
-
-    def forward(self, logits_s_aux: Tensor, logits_t_aux: Tensor) -> Tensor:
-        """Return the weighted KD term on the auxiliary batch."""
-        return super().forward(logits_s_aux, logits_t_aux)

@@ -38,8 +38,8 @@ class LSKDLoss(KDLoss):
                  temperature: float = 2.0,
                  loss_weight: float = 9.0,
                  reduction: str = 'mean') -> None:
-        super().__init__(temperature=temperature, loss_weight=loss_weight,
-                         reduction=reduction)
+        super().__init__(
+            temperature=temperature, loss_weight=loss_weight, reduction=reduction)
 
     def forward(self, logits_s: Tensor, logits_t: Tensor) -> Tensor:
         """Return the weighted KD term on standardised logits."""

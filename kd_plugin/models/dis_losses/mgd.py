@@ -90,9 +90,11 @@ class MGDLoss(nn.Module):
 
     def channel_mask(self, batch_size: int) -> Tensor:
         """A (B, C_t, 1, 1) mask: 0 with probability ``mask_ratio``, else 1."""
-        device = (self.generator.device if self.generator is not None else
-                  next(self.generation.parameters()).device)
+        device = (
+            self.generator.device
+            if self.generator is not None else next(self.generation.parameters()).device)
         noise = torch.rand((batch_size, self.teacher_channels, 1, 1),
-                           generator=self.generator, device=device)
+                           generator=self.generator,
+                           device=device)
         mask = (noise >= self.mask_ratio).float()
         return mask.to(next(self.generation.parameters()).device)

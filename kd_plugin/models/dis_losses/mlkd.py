@@ -175,14 +175,16 @@ def _gram_gap(gram_s: Tensor, gram_t: Tensor, mask: Optional[Tensor]) -> Tensor:
     return gap.sum()
 
 
-def _class_correlation(probs_s: Tensor, probs_t: Tensor,
+def _class_correlation(probs_s: Tensor,
+                       probs_t: Tensor,
                        class_mask: Optional[Tensor] = None) -> Tensor:
     """``CC_T``: C x C Gram gap divided by C (optionally restricted to masked classes)."""
     gap = _gram_gap(probs_s.T @ probs_s, probs_t.T @ probs_t, class_mask)
     return gap / probs_s.size(1)
 
 
-def _batch_correlation(probs_s: Tensor, probs_t: Tensor,
+def _batch_correlation(probs_s: Tensor,
+                       probs_t: Tensor,
                        sample_mask: Optional[Tensor] = None) -> Tensor:
     """``BC_T``: B x B Gram gap divided by B (optionally restricted to masked samples)."""
     gap = _gram_gap(probs_s @ probs_s.T, probs_t @ probs_t.T, sample_mask)

@@ -18,7 +18,8 @@ class NKDLoss(nn.Module):
 
     .. math::
         L_{NKD} = \\frac{w}{B} \\sum_i \\Big(- p^t_{i,y} \\log p^s_{i,y}
-                  - \\gamma \\, T^2 \\sum_{c \\ne y} q^{t,T}_{i,c} \\log q^{s,T}_{i,c}\\Big)
+                  - \\gamma \\, T^2 \\sum_{c \\ne y} q^{t,T}_{i,c} \\log
+                  q^{s,T}_{i,c}\\Big)
 
     This is cls_KD's ``NKDLoss`` (branch ``1.0``) after the fix of its non-target mask
     (commit 9466b3f3, which removes the label column; from July to October 2023 the

@@ -65,5 +65,5 @@ class NSTLoss(nn.Module):
     def _stage_loss(feat_s: Tensor, feat_t: Tensor) -> Tensor:
         rows_s = F.normalize(feat_s.flatten(2), dim=2)
         rows_t = F.normalize(feat_t.flatten(2), dim=2)
-        return (_mean_poly_kernel(rows_t, rows_t) + _mean_poly_kernel(rows_s, rows_s)
-                - 2 * _mean_poly_kernel(rows_s, rows_t))
+        return (_mean_poly_kernel(rows_t, rows_t) + _mean_poly_kernel(rows_s, rows_s) -
+                2 * _mean_poly_kernel(rows_s, rows_t))

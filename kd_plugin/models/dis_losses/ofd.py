@@ -114,8 +114,9 @@ class OFDLoss(nn.Module):
                 preact_bn_t: Sequence[nn.Module]) -> Tensor:
         """Return the weighted OFD term, summed over the stages."""
         margins = self._checked_margins(preact_feats_s, preact_feats_t, preact_bn_t)
-        connected = [connector(f_s) for connector, f_s in zip(self.connectors,
-                                                              preact_feats_s)]
+        connected = [
+            connector(f_s) for connector, f_s in zip(self.connectors, preact_feats_s)
+        ]
         pairs = aligned_stage_pairs('OFDLoss', connected, preact_feats_t)
         num_stages = len(pairs)
         loss = 0.0

@@ -57,8 +57,8 @@ class PKTLoss(nn.Module):
 
     def forward(self, pooled_s: Tensor, pooled_t: Tensor) -> Tensor:
         """Return the weighted PKT term."""
-        check_pooled_pair('PKTLoss', pooled_s, pooled_t,
-                          min_batch=1 if self.match_reference else 2)
+        check_pooled_pair(
+            'PKTLoss', pooled_s, pooled_t, min_batch=1 if self.match_reference else 2)
         batch = pooled_s.shape[0]
         with autocast_off(pooled_s):
             prob_s = self._conditional_probs(upcast(pooled_s))

@@ -108,9 +108,8 @@ class ReviewKDLoss(nn.Module):
         deepest = len(self.student_channels) - 1
         # Shallow to deep; the deepest level (the pooled vector) fuses nothing.
         self.abfs = nn.ModuleList(
-            ABF(c_s, mid_channels, c_t, fuse=level < deepest)
-            for level, (c_s, c_t) in enumerate(zip(self.student_channels,
-                                                   self.teacher_channels)))
+            ABF(c_s, mid_channels, c_t, fuse=level < deepest) for level, (
+                c_s, c_t) in enumerate(zip(self.student_channels, self.teacher_channels)))
 
     def forward(self, feats_s: Sequence[Tensor], pooled_s: Tensor,
                 preact_feats_t: Sequence[Tensor], pooled_t: Tensor, epoch: int) -> Tensor:
@@ -125,8 +124,8 @@ class ReviewKDLoss(nn.Module):
         levels_s, levels_t = self._checked_levels(feats_s, pooled_s, feats_t, pooled_t)
         reviewed = self.review(levels_s, [tuple(f.shape[-2:]) for f in levels_t])
         return sum(
-            hcl_per_sample(upcast(f_s), upcast(f_t).detach())
-            for f_s, f_t in zip(reviewed, levels_t))
+            hcl_per_sample(upcast(f_s),
+                           upcast(f_t).detach()) for f_s, f_t in zip(reviewed, levels_t))
 
     def check_shapes(self, feats_s: Sequence[Tensor], pooled_s: Tensor,
                      preact_feats_t: Sequence[Tensor], pooled_t: Tensor) -> None:
@@ -150,8 +149,8 @@ class ReviewKDLoss(nn.Module):
         """ABF outputs of every level, shallow to deep, from the deepest level up."""
         outputs: List[Tensor] = []
         residual = None
-        for abf, x, out_size in zip(reversed(self.abfs), reversed(levels_s),
-                                    reversed(out_sizes)):
+        for abf, x, out_size in zip(
+                reversed(self.abfs), reversed(levels_s), reversed(out_sizes)):
             out, residual = abf(x, residual, out_size)
             outputs.insert(0, out)
         return outputs

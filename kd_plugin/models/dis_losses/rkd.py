@@ -92,16 +92,17 @@ class RKDLoss(nn.Module):
 
     def forward(self, pooled_s: Tensor, pooled_t: Tensor) -> Tensor:
         """Return the weighted RKD term."""
-        check_pooled_pair('RKDLoss', pooled_s, pooled_t,
-                          min_batch=2 if self.match_reference else 3)
+        check_pooled_pair(
+            'RKDLoss', pooled_s, pooled_t, min_batch=2 if self.match_reference else 3)
         batch = pooled_s.shape[0]
         with autocast_off(pooled_s):
             student, teacher = upcast(pooled_s), upcast(pooled_t).detach()
-            huber_d = F.smooth_l1_loss(_normalized_distances(student, self.eps),
-                                       _normalized_distances(teacher, self.eps),
-                                       reduction='none')
-            huber_a = F.smooth_l1_loss(_angles(student), _angles(teacher),
-                                       reduction='none')
+            huber_d = F.smooth_l1_loss(
+                _normalized_distances(student, self.eps),
+                _normalized_distances(teacher, self.eps),
+                reduction='none')
+            huber_a = F.smooth_l1_loss(
+                _angles(student), _angles(teacher), reduction='none')
             if self.match_reference:
                 loss_d, loss_a = huber_d.mean(), huber_a.mean()
             else:
@@ -109,5 +110,5 @@ class RKDLoss(nn.Module):
                 loss_d = huber_d.sum() / (batch * (batch - 1))
                 loss_a = (huber_a * _distinct_triplets(batch, student.device)).sum() / (
                     batch * (batch - 1) * (batch - 2))
-        return self.loss_weight * (self.distance_weight * loss_d
-                                   + self.angle_weight * loss_a)
+        return self.loss_weight * (
+            self.distance_weight * loss_d + self.angle_weight * loss_a)

@@ -196,12 +196,12 @@ class SDDDKDLoss(nn.Module):
                 epoch: int) -> Tensor:
         """Return the weighted, warmed-up SD-DKD term."""
         batch, _, regions = region_logits_s.shape
-        tckd, nckd, _ = self.dkd.decoupled_terms(region_rows(region_logits_s),
-                                            region_rows(region_logits_t),
-                                            region_labels(target, regions))
+        tckd, nckd, _ = self.dkd.decoupled_terms(
+            region_rows(region_logits_s), region_rows(region_logits_t),
+            region_labels(target, regions))
         per_region = (self.alpha * tckd + self.beta * nckd).view(batch, regions)
-        weights = complementary_weights(upcast(region_logits_t), target,
-                                        self.complementary_weight)
+        weights = complementary_weights(
+            upcast(region_logits_t), target, self.complementary_weight)
         per_sample = (weights * per_region).mean(dim=1)
         scale = self.loss_weight * warmup_factor(epoch, self.warmup_epochs)
         return scale * reduce_per_sample(per_sample, self.reduction)
@@ -271,11 +271,11 @@ class SDDNKDLoss(nn.Module):
                 epoch: int) -> Tensor:
         """Return the weighted, warmed-up SD-NKD term."""
         batch, _, regions = region_logits_s.shape
-        per_region = self.row_terms(region_rows(region_logits_s),
-                                    region_rows(region_logits_t),
-                                    region_labels(target, regions)).view(batch, regions)
-        weights = complementary_weights(upcast(region_logits_t), target,
-                                        self.complementary_weight)
+        per_region = self.row_terms(
+            region_rows(region_logits_s), region_rows(region_logits_t),
+            region_labels(target, regions)).view(batch, regions)
+        weights = complementary_weights(
+            upcast(region_logits_t), target, self.complementary_weight)
         per_sample = (weights * per_region).mean(dim=1)
         scale = self.loss_weight * warmup_factor(epoch, self.warmup_epochs)
         return scale * reduce_per_sample(per_sample, self.reduction)
@@ -318,9 +318,10 @@ class SDDLoss(nn.Module):
                  region_loss: Optional[dict] = None) -> None:
         super().__init__()
         self.levels = tuple(levels)
-        sdkd_settings = dict(temperature=temperature,
-                             complementary_weight=complementary_weight,
-                             loss_weight=loss_weight)
+        sdkd_settings = dict(
+            temperature=temperature,
+            complementary_weight=complementary_weight,
+            loss_weight=loss_weight)
         given = {k: v for k, v in sdkd_settings.items() if v is not None}
         if region_loss is None:
             region_loss = dict(type='SDDKDLoss', **given)
@@ -332,20 +333,26 @@ class SDDLoss(nn.Module):
         self.region_loss_takes_epoch = 'epoch' in inspect.signature(
             self.region_loss.forward).parameters
 
-    def forward(self, feature_map_s: Union[Tensor, Sequence[Tensor]],
-                feature_map_t: Union[Tensor, Sequence[Tensor]], classifier_s: nn.Linear,
-                classifier_t: nn.Linear, target: Tensor, epoch: int = 0) -> Tensor:
+    def forward(self,
+                feature_map_s: Union[Tensor, Sequence[Tensor]],
+                feature_map_t: Union[Tensor, Sequence[Tensor]],
+                classifier_s: nn.Linear,
+                classifier_t: nn.Linear,
+                target: Tensor,
+                epoch: int = 0) -> Tensor:
         """Return the weighted SDD term (``epoch`` is used by warmed-up region
         losses only)."""
-        map_s, map_t = (m if isinstance(m, Tensor) else m[-1]
-                        for m in (feature_map_s, feature_map_t))
-        region_logits_s = spp_region_logits(map_s, classifier_s.weight,
-                                            classifier_s.bias, self.levels)
+        map_s, map_t = (
+            m if isinstance(m, Tensor) else m[-1] for m in (feature_map_s, feature_map_t))
+        region_logits_s = spp_region_logits(map_s, classifier_s.weight, classifier_s.bias,
+                                            self.levels)
         with torch.no_grad():
             region_logits_t = spp_region_logits(map_t, classifier_t.weight,
                                                 classifier_t.bias, self.levels)
-        inputs = dict(region_logits_s=region_logits_s, region_logits_t=region_logits_t,
-                      target=target)
+        inputs = dict(
+            region_logits_s=region_logits_s,
+            region_logits_t=region_logits_t,
+            target=target)
         if self.region_loss_takes_epoch:
             inputs['epoch'] = epoch
         return self.region_loss(**inputs)

@@ -76,7 +76,8 @@ class SKDLoss(nn.Module):
             directional = self._directional(logits_s, logits_t)
             if self.match_reference:
                 probs_t = F.softmax(logits_t, dim=1)
-                sample_fraction = below_median(probs_t.max(dim=1).values).to(probs_t).mean()
+                sample_fraction = below_median(
+                    probs_t.max(dim=1).values).to(probs_t).mean()
                 class_fraction = below_median(probs_t.sum(dim=0)).to(probs_t).mean()
                 instance = sample_fraction * instance
                 directional = class_fraction * directional
@@ -94,8 +95,9 @@ class SKDLoss(nn.Module):
         """Mean Mahalanobis norm of the rows of the Gram difference ``D``."""
         batch_size, num_classes = logits_s.shape
         if batch_size < 2:
-            raise ValueError(f'SKDLoss needs at least 2 samples per batch (the directional '
-                             f'term takes a covariance over samples), got {batch_size}.')
+            raise ValueError(
+                f'SKDLoss needs at least 2 samples per batch (the directional '
+                f'term takes a covariance over samples), got {batch_size}.')
         unit_s = F.normalize(logits_s, p=2, dim=1)
         unit_t = F.normalize(logits_t, p=2, dim=1)
         diff = unit_s @ unit_s.T - unit_t @ unit_t.T

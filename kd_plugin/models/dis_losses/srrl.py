@@ -58,8 +58,8 @@ class SRRLLoss(nn.Module):
         self.fm_weight = fm_weight
         self.sr_weight = sr_weight
         self.loss_weight = loss_weight
-        self.connector = ConvBNConnector(student_channels, teacher_channels,
-                                         with_relu=True)
+        self.connector = ConvBNConnector(
+            student_channels, teacher_channels, with_relu=True)
 
     def forward(self, feats_s: Sequence[Tensor], pooled_t: Tensor, logits_t: Tensor,
                 classifier_t: nn.Module) -> Tensor:

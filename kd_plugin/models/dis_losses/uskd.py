@@ -88,7 +88,8 @@ class USKDLoss(nn.Module):
         self.reduction = reduction
         self.match_reference = match_reference
 
-    def forward(self, logits_s: Tensor, target: Tensor, feats_s: Sequence[Tensor]) -> Tensor:
+    def forward(self, logits_s: Tensor, target: Tensor,
+                feats_s: Sequence[Tensor]) -> Tensor:
         """Return the weighted USKD term (a scalar unless ``reduction='none'``)."""
         logits = upcast(logits_s)
         num_classes = logits.size(1)
@@ -124,13 +125,14 @@ class USKDLoss(nn.Module):
 
     def _zipf_labels(self, log_p: Tensor, log_w: Tensor, labels: Tensor,
                      label_mask: Tensor) -> Tensor:
-        """Zipf soft labels ``q`` over the non-target classes, shape (B, C), 0 at labels."""
+        """Zipf soft labels ``q`` over the non-target classes, shape (B, C), 0 at
+        labels."""
         probs_head = log_w.exp()
-        rank_score = probs_head / (1 - probs_head.gather(1, labels).sum(1, keepdim=True)
-                                   + 1e-6)
+        rank_score = probs_head / (1 - probs_head.gather(1, labels).sum(1, keepdim=True) +
+                                   1e-6)
         final = log_p if self.match_reference else log_p.exp()
-        rank_score = rank_score + final / (1 - final.gather(1, labels).sum(1, keepdim=True)
-                                           + 1e-6)
+        rank_score = rank_score + final / (
+            1 - final.gather(1, labels).sum(1, keepdim=True) + 1e-6)
         order = rank_score.argsort(dim=1, descending=True)
         position = order.argsort(dim=1)  # 0 for the highest score
         zipf = (1.0 / (position + 1).to(log_p)).masked_fill(label_mask, 0.0)

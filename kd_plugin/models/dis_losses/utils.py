@@ -53,7 +53,8 @@ def hard_labels(target: Tensor) -> Tensor:
 def standardize_logits(logits: Tensor, eps: float = 1e-7) -> Tensor:
     """Return ``(z - mean_c z) / (std_c z + eps)`` per sample (logit standardisation).
 
-    Sun et al. "Logit Standardization in Knowledge Distillation", CVPR 2024. As in the reference code the std is the unbiased (C - 1) estimator and ``eps`` is
+    Sun et al. "Logit Standardization in Knowledge Distillation", CVPR 2024. As in the
+    reference code the std is the unbiased (C - 1) estimator and ``eps`` is
     added to the std, not inside the square root. The result is float32 for AMP inputs.
     """
     logits = upcast(logits)
@@ -136,8 +137,9 @@ def aligned_stage_pairs(loss_name: str, feats_s: Sequence[Tensor],
             raise ValueError(f'{loss_name}: stage {stage}: expected (B, C, H, W) maps, '
                              f'got {shapes}.')
         if f_s.shape[0] != f_t.shape[0]:
-            raise ValueError(f'{loss_name}: stage {stage}: batch sizes differ ({shapes}); '
-                             'both models must see the same batch.')
+            raise ValueError(
+                f'{loss_name}: stage {stage}: batch sizes differ ({shapes}); '
+                'both models must see the same batch.')
         f_s, f_t = upcast(f_s), upcast(f_t)
         size_s, size_t = tuple(f_s.shape[2:]), tuple(f_t.shape[2:])
         if size_s != size_t:
@@ -186,10 +188,13 @@ def below_median(values: Tensor) -> Tensor:
     return values.detach() <= median
 
 
-
-
-def check_connector_pair(loss_name: str, where: str, connector: str, feat_s: Tensor,
-                         feat_t: Tensor, student_channels: int, teacher_channels: int,
+def check_connector_pair(loss_name: str,
+                         where: str,
+                         connector: str,
+                         feat_s: Tensor,
+                         feat_t: Tensor,
+                         student_channels: int,
+                         teacher_channels: int,
                          kwarg_index: str = '') -> None:
     """Raise a ValueError unless ``feat_s``/``feat_t`` are the (B, C, H, W) maps that
     ``connector`` was built for (``student_channels`` -> ``teacher_channels``).

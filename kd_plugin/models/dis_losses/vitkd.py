@@ -87,8 +87,8 @@ class ViTKDLoss(nn.Module):
         self.beta = beta
         self.mask_ratio = mask_ratio
         self.num_mimic_layers = num_mimic_layers
-        self.patch_resolution = (tuple(patch_resolution)
-                                 if patch_resolution is not None else None)
+        self.patch_resolution = (
+            tuple(patch_resolution) if patch_resolution is not None else None)
         self.reduction = reduction
         self.generator: Optional[torch.Generator] = None
         self.align_mimic = TokenAligners(student_channels, teacher_channels,
@@ -100,9 +100,8 @@ class ViTKDLoss(nn.Module):
         patches_s, patches_t = self._patch_tokens(tokens_s, tokens_t)
         batch = patches_s[0].shape[0]
         low_s = self.align_mimic(patches_s[:-1])
-        mimic = sum(
-            (upcast(s) - upcast(t).detach()).pow(2).reshape(batch, -1).sum(1)
-            for s, t in zip(low_s, patches_t[:-1]))
+        mimic = sum((upcast(s) - upcast(t).detach()).pow(2).reshape(batch, -1).sum(1)
+                    for s, t in zip(low_s, patches_t[:-1]))
 
         high_s, high_t = patches_s[-1], patches_t[-1]
         mask = self.token_mask(batch, high_s.shape[1]).to(high_s.device)
@@ -111,7 +110,7 @@ class ViTKDLoss(nn.Module):
         gen = squared.reshape(batch, -1).sum(1) / self.mask_ratio
 
         per_sample = self.alpha * mimic + self.beta * gen
-        if self.reduction == 'mean':   # sum over the batch / B, as the original
+        if self.reduction == 'mean':  # sum over the batch / B, as the original
             return per_sample.sum() / batch
         return reduce_per_sample(per_sample, self.reduction)
 
@@ -129,9 +128,11 @@ class ViTKDLoss(nn.Module):
     def token_mask(self, batch_size: int, num_tokens: int) -> Tensor:
         """(B, N) float mask: per sample, the ``floor(N (1 - mask_ratio))`` tokens with
         the smallest noise are kept (0), the others masked (1)."""
-        device = (self.generator.device if self.generator is not None else
-                  self.generation.mask_token.device)
-        noise = torch.rand((batch_size, num_tokens), generator=self.generator,
+        device = (
+            self.generator.device
+            if self.generator is not None else self.generation.mask_token.device)
+        noise = torch.rand((batch_size, num_tokens),
+                           generator=self.generator,
                            device=device)
         num_keep = int(num_tokens * (1 - self.mask_ratio))
         order = noise.argsort(dim=1)
@@ -143,8 +144,9 @@ class ViTKDLoss(nn.Module):
                       tokens_t: Sequence[Tensor]) -> Tuple[Tuple[Tensor, ...], ...]:
         """Drop the extra tokens and check the shapes the connectors were built for."""
         expected = self.num_mimic_layers + 1
-        if isinstance(tokens_s, Tensor) or isinstance(tokens_t, Tensor) or (
-                len(tokens_s) != expected or len(tokens_t) != expected):
+        if isinstance(tokens_s, Tensor) or isinstance(
+                tokens_t, Tensor) or (len(tokens_s) != expected
+                                      or len(tokens_t) != expected):
             raise ValueError(
                 f'ViTKDLoss: expected {expected} tapped token tensors per model (the '
                 f'{self.num_mimic_layers} mimicked layers, then the last), e.g. '

@@ -21,7 +21,8 @@ class WSLDLoss(nn.Module):
         \\qquad \\omega_i = 1 - e^{-\\max(r_i, 0)}
 
         L_{WSLD} = w \\, T^2 \\, \\frac{1}{B} \\sum_i \\omega_i \\Big(- \\sum_c
-                   \\mathrm{softmax}(z^t_i / T)_c \\log \\mathrm{softmax}(z^s_i / T)_c\\Big)
+                   \\mathrm{softmax}(z^t_i / T)_c \\log \\mathrm{softmax}(z^s_i /
+                   T)_c\\Big)
 
     This is cls_KD's ``WSLDLoss`` (branch ``1.0``, an unofficial port that matches the
     paper), whose ``alpha`` is ``loss_weight`` here. The soft part is the cross-entropy

@@ -4,6 +4,16 @@ import torch
 from mmpretrain.models.utils import ClsDataPreprocessor
 from mmpretrain.registry import MODELS
 
+from kd_plugin.utils.vocabulary import register_view
+
+register_view(
+    'strong', '(B, C) logits of the second (strongly augmented) view of the same images; '
+    'the pipeline must give two views (MultiView transform and '
+    'MultiViewClsDataPreprocessor)',
+    source='data',
+    index=1,
+    provider=__name__)
+
 
 @MODELS.register_module()
 class MultiViewClsDataPreprocessor(ClsDataPreprocessor):
@@ -12,8 +22,9 @@ class MultiViewClsDataPreprocessor(ClsDataPreprocessor):
     With MMPretrain's ``MultiView`` transform (e.g. a weak and a strong augmentation of
     each image, as MLKD trains), each view is normalised like a single-view batch and
     the views are concatenated view-major into one ``(V * B, C, H, W)`` tensor. The
-    distiller splits it again: view 0 is the main batch, view 1 gives the ``*_strong``
-    inputs of the loss vocabulary. Single-view batches pass through unchanged.
+    distiller splits it again: view 0 is the main batch, view 1 gives the
+    ``logits_*_strong`` inputs of the loss vocabulary (registered here). Single-view
+    batches pass through unchanged.
     """
 
     def forward(self, data: dict, training: bool = False) -> dict:

@@ -32,7 +32,8 @@ def resolve_module(model: nn.Module, path: str, owner: str) -> nn.Module:
         return modules[path]
     parent = path.rsplit('.', 1)[0] if '.' in path else ''
     nearby = [name for name in modules if name and name.startswith(parent)]
-    shown = nearby if len(nearby) <= 40 else nearby[:40] + [f'... ({len(nearby) - 40} more)']
+    shown = nearby if len(
+        nearby) <= 40 else nearby[:40] + [f'... ({len(nearby) - 40} more)']
     raise ValueError(
         f'{owner}: no module at tap path {path!r} in {type(model).__name__}. '
         f'Valid module paths{" under " + repr(parent) if parent else ""}: '

@@ -7,7 +7,8 @@ resolution or with another normalisation (a timm model with mean = std = 0.5, a
 degrade silently. :class:`TeacherInputAdapter` converts the student's batch:
 
 .. math::
-    x_t = \\frac{\\operatorname{resize}(x_s \\cdot \\sigma_s + \\mu_s) - \\mu_t}{\\sigma_t}
+    x_t = \\frac{\\operatorname{resize}(x_s \\cdot \\sigma_s + \\mu_s) -
+    \\mu_t}{\\sigma_t}
 
 It undoes the student's normalisation (:math:`\\mu_s, \\sigma_s`: the distiller's data
 preprocessor), resizes to the teacher's resolution and applies the teacher's
@@ -103,12 +104,13 @@ class TeacherInputAdapter(nn.Module):
         self.antialias = antialias and interpolation in ('bilinear', 'bicubic')
         mean_t = _channel_vector(mean, 'mean')
         std_t = _channel_vector(std, 'std')
-        if mean_t is None or (_equal(mean_t, student_mean) and _equal(std_t, student_std)):
+        if mean_t is None or (_equal(mean_t, student_mean)
+                              and _equal(std_t, student_std)):
             self.scale = self.shift = None
         else:
             self.register_buffer('scale', student_std / std_t, persistent=False)
-            self.register_buffer('shift', (student_mean - mean_t) / std_t,
-                                 persistent=False)
+            self.register_buffer(
+                'shift', (student_mean - mean_t) / std_t, persistent=False)
 
     @property
     def is_identity(self) -> bool:
@@ -116,15 +118,19 @@ class TeacherInputAdapter(nn.Module):
         return self.size is None and self.scale is None
 
     def forward(self, inputs: Tensor) -> Tensor:
-        """The teacher's ``(B, C, H_t, W_t)`` batch from the student's ``(B, C, H, W)``."""
+        """The teacher's ``(B, C, H_t, W_t)`` batch from the student's ``(B, C, H,
+        W)``."""
         if self.size is not None and tuple(inputs.shape[-2:]) != self.size:
-            inputs = F.interpolate(inputs, size=self.size, mode=self.interpolation,
-                                   antialias=self.antialias,
-                                   **({} if self.interpolation in ('nearest', 'area')
-                                      else dict(align_corners=False)))
+            inputs = F.interpolate(
+                inputs,
+                size=self.size,
+                mode=self.interpolation,
+                antialias=self.antialias,
+                **({} if self.interpolation in ('nearest',
+                                                'area') else dict(align_corners=False)))
         if self.scale is not None:
-            inputs = torch.addcmul(self.shift.to(inputs.dtype), inputs,
-                                   self.scale.to(inputs.dtype))
+            inputs = torch.addcmul(
+                self.shift.to(inputs.dtype), inputs, self.scale.to(inputs.dtype))
         return inputs
 
     def extra_repr(self) -> str:

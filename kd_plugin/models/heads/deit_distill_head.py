@@ -88,19 +88,20 @@ class DeiTDistillTokenLoss(nn.Module):
     def forward(self, dist_logits_s: Tensor, logits_t: Tensor) -> Tensor:
         """Return the weighted distillation-token term."""
         if dist_logits_s.shape != logits_t.shape:
-            raise ValueError(
-                'DeiTDistillTokenLoss: distillation-token logits '
-                f'{tuple(dist_logits_s.shape)} and teacher logits '
-                f'{tuple(logits_t.shape)} differ; tap '
-                "student_taps=dict(dist_logits='head.layers.head_dist').")
+            raise ValueError('DeiTDistillTokenLoss: distillation-token logits '
+                             f'{tuple(dist_logits_s.shape)} and teacher logits '
+                             f'{tuple(logits_t.shape)} differ; tap '
+                             "student_taps=dict(dist_logits='head.layers.head_dist').")
         logits_s = dist_logits_s.float() if dist_logits_s.dtype in (
             torch.float16, torch.bfloat16) else dist_logits_s
         logits_t = logits_t.detach().to(logits_s.dtype)
         if self.mode == 'hard':
             return self.loss_weight * F.cross_entropy(logits_s, logits_t.argmax(dim=1))
         temperature = self.temperature
-        kl = F.kl_div(F.log_softmax(logits_s / temperature, dim=1),
-                      F.log_softmax(logits_t / temperature, dim=1),
-                      reduction='sum', log_target=True)
+        kl = F.kl_div(
+            F.log_softmax(logits_s / temperature, dim=1),
+            F.log_softmax(logits_t / temperature, dim=1),
+            reduction='sum',
+            log_target=True)
         divisor = logits_s.numel() if self.match_reference else logits_s.shape[0]
         return self.loss_weight * kl * temperature**2 / divisor

@@ -7,8 +7,12 @@ data_preprocessor = dict(num_classes=4, mean=[127.5] * 3, std=[64.0] * 3, to_rgb
 def _model(width):
     return dict(
         type='ImageClassifier',
-        backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=width,
-                      base_channels=width, out_indices=(3, )),
+        backbone=dict(
+            type='ResNet_CIFAR',
+            depth=18,
+            stem_channels=width,
+            base_channels=width,
+            out_indices=(3, )),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=4, in_channels=8 * width))
 
@@ -28,16 +32,26 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
-    dataset=dict(type='SyntheticClsDataset', num_samples=32, num_classes=4, image_size=16,
-                 pipeline=train_pipeline),
+    dataset=dict(
+        type='SyntheticClsDataset',
+        num_samples=32,
+        num_classes=4,
+        image_size=16,
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(
     batch_size=8,
     num_workers=0,
-    dataset=dict(type='SyntheticClsDataset', num_samples=16, num_classes=4, image_size=16,
-                 test_mode=True, pipeline=[dict(type='PackInputs')]),
+    dataset=dict(
+        type='SyntheticClsDataset',
+        num_samples=16,
+        num_classes=4,
+        image_size=16,
+        test_mode=True,
+        pipeline=[dict(type='PackInputs')]),
     sampler=dict(type='DefaultSampler', shuffle=False))
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(
+    type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 

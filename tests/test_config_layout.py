@@ -14,13 +14,17 @@ PAIR_KEYS = {'type', 'teacher', 'teacher_ckpt', 'student', 'shape_probe'}
 
 def test_no_config_runs_code():
     """No config imports anything (Config.fromfile, get_config, ...) or deletes names."""
-    offenders = [str(path.relative_to(ROOT)) for path in sorted(CONFIGS.rglob('*.py'))
-                 if re.search(r'^\s*(import |from |del )', path.read_text(), re.M)]
+    offenders = [
+        str(path.relative_to(ROOT)) for path in sorted(CONFIGS.rglob('*.py'))
+        if re.search(r'^\s*(import |from |del )', path.read_text(), re.M)
+    ]
     assert offenders == []
 
 
-@pytest.mark.parametrize('path', sorted((CONFIGS / '_base_' / 'pairs').glob('*.py')),
-                         ids=lambda path: path.stem)
+@pytest.mark.parametrize(
+    'path',
+    sorted((CONFIGS / '_base_' / 'pairs').glob('*.py')),
+    ids=lambda path: path.stem)
 def test_pair_bases_hold_only_the_models(path):
     cfg = Config.fromfile(str(path))
     assert set(cfg.keys()) == {'model'}

@@ -262,8 +262,11 @@ def test_docs_list_the_whole_vocabulary():
 
     from kd_plugin.utils.vocabulary import BATCH_INPUTS, VIEWS, vocabulary
     doc = (Path(__file__).parent.parent / 'docs' / 'loss_api.md').read_text()
-    foreign = {name for name, entry in [*BATCH_INPUTS.items(), *VIEWS.items()]
-               if not entry.provider.startswith('kd_plugin.')}  # e.g. tests' own
+    foreign = {
+        name
+        for name, entry in [*BATCH_INPUTS.items(), *VIEWS.items()]
+        if not entry.provider.startswith('kd_plugin.')
+    }  # e.g. tests' own
     names = [name for name in vocabulary() if not any(f in name for f in foreign)]
     assert [name for name in names if f'`{name}`' not in doc] == []
 

@@ -56,8 +56,10 @@ def imported_modules(path: Path):
             else:
                 module = node.module or ''
             # `from pkg import sub` imports the submodule when there is one
-            targets = [f'{module}.{alias.name}' if is_module(f'{module}.{alias.name}')
-                       else module for alias in node.names]
+            targets = [
+                f'{module}.{alias.name}'
+                if is_module(f'{module}.{alias.name}') else module for alias in node.names
+            ]
         else:
             continue
         for target in targets:

@@ -292,8 +292,8 @@ class ClassificationDistiller(BaseClassifier):
         self.teacher_taps: Optional[ModelTaps] = None
         if teacher_cache is None:
             if self.teacher is not None:
-                self.teacher_taps = self._build_taps(self.teacher, 'teacher',
-                                                     teacher_taps or {})
+                self.teacher_taps = self._build_taps(self.teacher, 'teacher', teacher_taps
+                                                     or {})
             self.teacher_source = OnlineTeacher(self.teacher_taps, self.run_teacher)
         else:
             self.teacher_source = CachedTeacher(

@@ -6,6 +6,10 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
+# MMPretrain's CIFAR-100 statistics, which its ResNet-50 teacher was trained with
+# (mmpretrain configs/_base_/datasets/cifar100_bs16.py), not the RepDistiller ones.
+data_preprocessor = dict(mean=[129.304, 124.070, 112.434], std=[68.170, 65.392, 70.418])
+
 model = dict(
     type='ClassificationDistiller',
     student=dict(

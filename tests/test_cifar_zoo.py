@@ -37,8 +37,9 @@ REFERENCE = {
     for entry in json.loads((DATA / 'manifest.json').read_text())['archs']
 }
 
-# Parameter counts in millions, as rounded in spec/methods_feature.md §2.3.
-SPEC_PARAMS_M = {
+# Parameter counts in millions of the originals' models (counted from
+# HobbitLong/RepDistiller@b84f547: models/*.py, the same as mdistiller's CIFAR models).
+ORIGINAL_PARAMS_M = {
     'resnet8': 0.08,
     'resnet14': 0.18,
     'resnet20': 0.28,
@@ -64,8 +65,9 @@ SPEC_PARAMS_M = {
 }
 
 
-def spec_feat_shapes(arch: str) -> Tuple[Tuple[int, int], ...]:
-    """(channels, size) of mdistiller's ``feats`` on 32x32 inputs (spec §2.3)."""
+def original_feat_shapes(arch: str) -> Tuple[Tuple[int, int], ...]:
+    """(channels, size) of mdistiller's ``feats`` on 32x32 inputs
+    (megvii-research/mdistiller@a08d46f: mdistiller/models/cifar/*.py)."""
     if arch in ('resnet8x4', 'resnet32x4'):
         return (32, 32), (64, 32), (128, 16), (256, 8)
     if arch.startswith('resnet'):
@@ -268,7 +270,7 @@ def test_every_config_is_an_arch():
     configs = sorted(
         path.stem for path in (REPO / 'configs/_base_/models/cifar').glob('*.py'))
     assert configs == sorted(CIFAR_ARCHS)
-    assert set(SPEC_PARAMS_M) == set(CIFAR_ARCHS)
+    assert set(ORIGINAL_PARAMS_M) == set(CIFAR_ARCHS)
 
 
 @pytest.mark.parametrize('arch', CIFAR_ARCHS)
@@ -278,14 +280,14 @@ def test_arch_builds_and_forwards(arch):
     if arch in REFERENCE:
         assert count == REFERENCE[arch]['num_params']
     decimals = 1 if arch == 'ResNet50' else 2
-    assert round(count / 1e6, decimals) == SPEC_PARAMS_M[arch], count
+    assert round(count / 1e6, decimals) == ORIGINAL_PARAMS_M[arch], count
 
     taps = TapRecorder(model)
     with torch.no_grad():
         logits = model(torch.randn(2, 3, 32, 32), mode='tensor')
     taps.remove()
     assert logits.shape == (2, 100)
-    feat_shapes = spec_feat_shapes(arch)
+    feat_shapes = original_feat_shapes(arch)
     for kind in ('feats', 'preact_feats'):
         shapes = [
             tuple(taps.values[f'{kind}_{index}'].shape)

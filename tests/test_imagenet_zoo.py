@@ -3,7 +3,7 @@ converted.
 
 No weights are downloaded: the torchvision models are built with ``weights=None`` and
 random (seeded) parameters and BN statistics, the MobileNetV1 source model is built here
-in the source layout (spec/methods_feature.md §1.2, mdistiller
+in the source layout (megvii-research/mdistiller@a08d46f:
 ``mdistiller/models/imagenet/mobilenetv1.py``), and every converted model must compute
 the same logits and features as its source in eval mode.
 """
@@ -219,7 +219,7 @@ def test_mobilenet_v1_shapes_and_size():
     assert num_params(model) == num_params(SourceMobileNetV1())
     values = record(model, torch.randn(1, 3, 224, 224))
     # Source stage channels (get_stage_channels) and ReviewKD's MobileNet shapes
-    # (spec/methods_feature.md §3.10): 56, 28, 14, 7 px.
+    # (dvlab-research/ReviewKD@cede6ea: ImageNet/models/reviewkd.py): 56, 28, 14, 7 px.
     channels = (128, 256, 512, 1024)
     sizes = (56, 28, 14, 7)
     for key in ('feats', 'preact_feats'):

@@ -79,7 +79,7 @@ def test_reported_results_data():
 
 
 def test_reported_numbers_match_readmes():
-    """Spot checks against the README tables and the spec."""
+    """Spot checks against the sources' README tables."""
     from kd_plugin.apis.analysis import reported_by_config
     reported = reported_by_config()
     assert reported['kd_resnet56_resnet20_1xb64_cifar100']['top1'] == 70.66

@@ -50,11 +50,11 @@ class MobileNetV1(CIFARBackbone):
     Howard et al. "MobileNets: Efficient Convolutional Neural Networks for Mobile
     Vision Applications", arXiv:1704.04861 (Table 1; 4.2 M parameters with the 1000-way
     classifier, Table 8), in the form of the ResNet-50 -> MobileNet pairs of mdistiller
-    and ReviewKD (spec/methods_feature.md §1.2, §3): mdistiller
-    ``mdistiller/models/imagenet/mobilenetv1.py``
-    (``MobileNetV1``; its older ``imagenet/mobilenetv2.py`` is the same model under the
-    name ``MobileNetV2``, the ImageNet student of MLKD and SDD, spec/methods_logit.md)
-    and ReviewKD ``ImageNet/models/mobilenet.py`` (``MobileNet``). Module names match
+    and ReviewKD: megvii-research/mdistiller@a08d46f:
+    ``mdistiller/models/imagenet/mobilenetv1.py`` (``MobileNetV1``; its older
+    ``imagenet/mobilenetv2.py`` is the same model under the name ``MobileNetV2``, the
+    ImageNet student of MLKD and SDD) and dvlab-research/ReviewKD@cede6ea:
+    ``ImageNet/models/mobilenet.py`` (``MobileNet``). Module names match
     those models (``model.{i}.{j}``, ``fc``), so their checkpoints convert by a prefix
     rename (``torchvision_checkpoint.py``).
 

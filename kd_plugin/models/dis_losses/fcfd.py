@@ -111,7 +111,9 @@ class FCFDLoss(nn.Module):
 
     **match_reference.** ``True`` (default) is the reference's objective above. The
     final-stage ``MSE(GAP(ReLU(.)))`` term is in the code but not in the paper's
-    formulation of the appearance and function losses (methods_feature.md 3.12);
+    formulation of the appearance and function losses (Liu et al., "Function-Consistent
+    Feature Distillation", ICLR 2023, arXiv:2304.11832, Sec. 3; LiuDongyang6/FCFD@2aefb7b:
+    ``classification/models/meta.py``);
     ``match_reference=False`` leaves it out (everything else is shared by both).
 
     Args:

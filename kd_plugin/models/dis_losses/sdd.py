@@ -166,8 +166,9 @@ class SDDDKDLoss(nn.Module):
     region (``levels=(1,)``) it is :class:`DKDLoss`.
 
     Args:
-        alpha, beta, temperature, warmup_epochs: as :class:`DKDLoss` (per pair, spec
-            methods_logit.md section 3 / 10).
+        alpha, beta, temperature, warmup_epochs: as :class:`DKDLoss` (per pair:
+            megvii-research/mdistiller@a08d46f: ``configs/cifar100/dkd/*.yaml``, which
+            SDD's configs copy).
         complementary_weight: Weight of the complementary regions (2).
         loss_weight: ``w``.
         reduction: ``'mean'``, ``'sum'`` or ``'none'`` (the (B,) values

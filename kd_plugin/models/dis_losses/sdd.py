@@ -117,13 +117,8 @@ class SDDKDLoss(nn.Module):
         kl = F.kl_div(log_p_s, log_p_t, reduction='none', log_target=True)
         kl = torch.where(torch.isnan(kl), torch.zeros_like(kl), kl)
         per_region = kl.sum(dim=1) * temperature**2  # (B, N)
-
-        correct = logits_t.argmax(dim=1) == hard_labels(target)[:, None]  # (B, N)
-        complementary = correct != correct[:, :1]
-        weights = torch.where(complementary,
-                              per_region.new_tensor(self.complementary_weight),
-                              per_region.new_tensor(1.0))
-        per_sample = (weights * per_region).mean(dim=1)
+        per_sample = weighted_region_mean(per_region, logits_t, target,
+                                          self.complementary_weight)
         loss = self.loss_weight * reduce_per_sample(per_sample, self.reduction)
         return torch.where(torch.isfinite(loss), loss, torch.zeros_like(loss))
 
@@ -133,15 +128,17 @@ def region_rows(region_logits: Tensor) -> Tensor:
     return region_logits.transpose(1, 2).reshape(-1, region_logits.shape[1])
 
 
-def complementary_weights(region_logits_t: Tensor, target: Tensor,
-                          complementary_weight: float) -> Tensor:
-    """SDD's (B, N) region weights: ``complementary_weight`` where the teacher's
-    correctness on a region differs from its correctness on the global region (region
-    0), 1 elsewhere (and always on region 0)."""
+def weighted_region_mean(per_region: Tensor, region_logits_t: Tensor, target: Tensor,
+                         complementary_weight: float) -> Tensor:
+    """SDD's (B,) per-sample value ``(1/N) sum_r omega_ri l_ri`` of (B, N) region terms:
+    ``omega`` is ``complementary_weight`` where the teacher's correctness on a region
+    differs from its correctness on the global region (region 0), 1 elsewhere (and
+    always on region 0)."""
     correct = region_logits_t.argmax(dim=1) == hard_labels(target)[:, None]  # (B, N)
-    return torch.where(correct != correct[:, :1],
-                       region_logits_t.new_tensor(complementary_weight),
-                       region_logits_t.new_tensor(1.0))
+    weights = torch.where(correct != correct[:, :1],
+                          per_region.new_tensor(complementary_weight),
+                          per_region.new_tensor(1.0))
+    return (weights * per_region).mean(dim=1)
 
 
 def region_labels(target: Tensor, num_regions: int) -> Tensor:
@@ -201,9 +198,8 @@ class SDDDKDLoss(nn.Module):
             region_rows(region_logits_s), region_rows(region_logits_t),
             region_labels(target, regions))
         per_region = (self.alpha * tckd + self.beta * nckd).view(batch, regions)
-        weights = complementary_weights(
-            upcast(region_logits_t), target, self.complementary_weight)
-        per_sample = (weights * per_region).mean(dim=1)
+        per_sample = weighted_region_mean(per_region, region_logits_t, target,
+                                          self.complementary_weight)
         scale = self.loss_weight * warmup_factor(epoch, self.warmup_epochs)
         return scale * reduce_per_sample(per_sample, self.reduction)
 
@@ -275,9 +271,8 @@ class SDDNKDLoss(nn.Module):
         per_region = self.row_terms(
             region_rows(region_logits_s), region_rows(region_logits_t),
             region_labels(target, regions)).view(batch, regions)
-        weights = complementary_weights(
-            upcast(region_logits_t), target, self.complementary_weight)
-        per_sample = (weights * per_region).mean(dim=1)
+        per_sample = weighted_region_mean(per_region, region_logits_t, target,
+                                          self.complementary_weight)
         scale = self.loss_weight * warmup_factor(epoch, self.warmup_epochs)
         return scale * reduce_per_sample(per_sample, self.reduction)
 

@@ -107,6 +107,37 @@ def test_loss_is_the_warmed_up_sum_of_hcl_over_levels():
         **data, epoch=30).shape == (2, )
 
 
+@pytest.mark.parametrize('wrapper', [None, 'EntropyReweightedLoss'])
+def test_zero_based_warm_up_is_the_official_cifar_one(wrapper):
+    """min(1, epoch / W) over the official train.py's range(epochs): 0 in the first
+    epoch, 1 from epoch W on (W = 20), with or without the ER wrapper."""
+    config = dict(type='ReviewKDLoss', **CHANNELS, loss_weight=5.0, warmup_epochs=20)
+    if wrapper is not None:
+        config = dict(type=wrapper, loss=config, entropy_temperature=4.0)
+    data = dict(inputs(seed=4), logits_t=torch.randn(2, 10, dtype=torch.float64))
+    full = MODELS.build(config).double().eval()
+    zero_based = MODELS.build(_with_convention(config, 'zero_based')).double().eval()
+    zero_based.load_state_dict(full.state_dict())
+    args = data if wrapper else {k: v for k, v in data.items() if k != 'logits_t'}
+    unwarmed = full(**args, epoch=100)  # past the warm-up in both conventions
+    for epoch, factor in ((0, 0.0), (1, 1 / 20), (19, 19 / 20), (20, 1.0)):
+        torch.testing.assert_close(zero_based(**args, epoch=epoch), factor * unwarmed)
+    # The default (mdistiller's 1-based epochs) is one epoch ahead.
+    torch.testing.assert_close(full(**args, epoch=0), unwarmed / 20)
+    torch.testing.assert_close(full(**args, epoch=19), unwarmed)
+
+
+def _with_convention(config, convention):
+    if config['type'] == 'ReviewKDLoss':
+        return dict(config, warmup_convention=convention)
+    return dict(config, loss=_with_convention(config['loss'], convention))
+
+
+def test_unknown_warm_up_convention_names_the_closest():
+    with pytest.raises(ValueError, match="closest: 'zero_based'"):
+        build(warmup_convention='zero-based')
+
+
 def test_abfs_train_and_teacher_levels_are_constants():
     loss = build()
     data = inputs(seed=2, grad=True)

@@ -6,10 +6,13 @@ from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from kd_plugin.models.connectors import ABF
-from .utils import check_connector_stages, reduce_per_sample, upcast, warmup_factor
+from kd_plugin.utils.vocabulary import closest
+from .utils import check_connector_stages, reduce_per_sample, upcast
 
 # Pyramid of HCL: the sizes of the pooled context levels, in order.
 HCL_POOL_SIZES = (4, 2, 1)
+# The epoch number n of the warm-up min(n / W, 1) in the first epoch.
+WARMUP_FIRST_EPOCH = {'one_based': 1, 'zero_based': 0}
 
 
 def hcl_per_sample(feat_s: Tensor, feat_t: Tensor) -> Tensor:
@@ -48,11 +51,13 @@ class ReviewKDLoss(nn.Module):
     hierarchical context loss (:func:`hcl_per_sample`), summed over the levels:
 
     .. math::
-        L_{ReviewKD} = \\lambda \\, \\min\\big(\\tfrac{e + 1}{W}, 1\\big)
+        L_{ReviewKD} = \\lambda \\, \\min\\big(\\tfrac{n}{W}, 1\\big)
             \\sum_j \\mathrm{HCL}\\big(\\mathrm{ABF}_j(x_j, r_{j+1}), F^t_j\\big)
 
-    This is the official code (dvlab-research/ReviewKD, ``build_review_kd`` and
-    ``hcl``) and mdistiller's ``ReviewKD``. The per-pair settings (``student_channels``
+    This is the official code (dvlab-research/ReviewKD@cede6ea:
+    ``CIFAR-100/model/reviewkd.py``, ``build_review_kd`` and ``hcl``) and mdistiller's
+    ``ReviewKD`` (megvii-research/mdistiller@a08d46f:
+    ``mdistiller/distillers/ReviewKD.py``). The per-pair settings (``student_channels``
     = ``in_channels``, ``teacher_channels`` = ``out_channels``, ``mid_channels``,
     ``loss_weight`` = λ) are those of the official ``build_review_kd``; the sizes
     (``shapes`` / ``out_shapes`` there) are read from the maps. ``mid_channels``
@@ -64,12 +69,17 @@ class ReviewKDLoss(nn.Module):
     student's pre-ReLU maps, which a config selects with ``student_taps``. Tap the
     compared stages only (the stem is not a level).
 
-    Warm-up: ``min((epoch + 1) / W, 1)`` with MMEngine's 0-based epoch, mdistiller's
-    ``min(epoch / W, 1)`` with its 1-based epoch. The official CIFAR code counts from 0
-    without the ``+ 1`` (no ReviewKD term in the first epoch, one epoch later to reach
-    1). The official CIFAR code also leaves the teacher in train mode and outside
-    ``no_grad``, with CIFAR-10 normalisation statistics; the distiller runs it in eval
-    mode under ``no_grad`` (mdistiller's protocol).
+    Warm-up: ``n`` is the number of the current epoch, counted from 1
+    (``warmup_convention='one_based'``, the default: mdistiller's ``min(epoch / W, 1)``
+    with its 1-based epochs, i.e. ``(e + 1) / W`` for MMEngine's 0-based ``e``) or from
+    0 (``'zero_based'``: ``e / W``, as ``min(1, epoch / kd_warm_up)`` over
+    ``range(epochs)`` in dvlab-research/ReviewKD@cede6ea: ``CIFAR-100/train.py`` l.225
+    and cpsu00/ER-KD@42aa4f1: ``ER-ReviewKD/CIFAR-100/train.py`` l.250). With
+    ``'zero_based'`` the first epoch has no ReviewKD term and the factor reaches 1 one
+    epoch later (at ``e = W``). The rest of the official CIFAR protocol (its teacher's
+    BatchNorm in train mode: the distiller's ``teacher_norm_train=True``; batch 128,
+    Nesterov, CIFAR-10 normalisation) is set by the configs
+    (``configs/reviewkd/README.md``).
 
     Args:
         student_channels: Channels of the student levels, shallow to deep: one per map
@@ -79,6 +89,9 @@ class ReviewKDLoss(nn.Module):
         mid_channels: Width of the fused maps; ``None``: ``min(512,
             student_channels[-1])``.
         warmup_epochs: ``W`` (20 on CIFAR-100; 0 disables it, as on ImageNet).
+        warmup_convention: ``'one_based'`` (mdistiller) or ``'zero_based'`` (the
+            official ReviewKD and ER-ReviewKD CIFAR code): the number ``n`` of the
+            first epoch in ``min(n / W, 1)``.
         loss_weight: ``lambda`` (``REVIEWKD_WEIGHT``; per pair, e.g. 5.0 for
             resnet32x4 -> resnet8x4).
         reduction: ``'mean'``, ``'sum'`` or ``'none'`` (the (B,) per-sample terms,
@@ -90,9 +103,16 @@ class ReviewKDLoss(nn.Module):
                  teacher_channels: Sequence[int],
                  mid_channels: Optional[int] = None,
                  warmup_epochs: int = 20,
+                 warmup_convention: str = 'one_based',
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
         super().__init__()
+        if warmup_convention not in WARMUP_FIRST_EPOCH:
+            raise ValueError(
+                f'ReviewKDLoss: warmup_convention={warmup_convention!r}'
+                f'{closest(warmup_convention, WARMUP_FIRST_EPOCH)}; expected one of '
+                f"{', '.join(map(repr, WARMUP_FIRST_EPOCH))} (the number of the first "
+                'epoch in the warm-up min(n / W, 1)).')
         if len(student_channels) != len(teacher_channels) or len(student_channels) < 2:
             raise ValueError(
                 f'ReviewKDLoss: student_channels={list(student_channels)} and '
@@ -103,6 +123,7 @@ class ReviewKDLoss(nn.Module):
         if mid_channels is None:
             mid_channels = min(512, self.student_channels[-1])
         self.warmup_epochs = warmup_epochs
+        self.warmup_convention = warmup_convention
         self.loss_weight = loss_weight
         self.reduction = reduction
         deepest = len(self.student_channels) - 1
@@ -115,8 +136,16 @@ class ReviewKDLoss(nn.Module):
                 preact_feats_t: Sequence[Tensor], pooled_t: Tensor, epoch: int) -> Tensor:
         """Return the weighted ReviewKD term (a scalar unless ``reduction='none'``)."""
         per_sample = self.per_sample_hcl(feats_s, pooled_s, preact_feats_t, pooled_t)
-        factor = self.loss_weight * warmup_factor(epoch, self.warmup_epochs)
+        factor = self.loss_weight * self.warmup_factor(epoch)
         return reduce_per_sample(factor * per_sample, self.reduction)
+
+    def warmup_factor(self, epoch: int) -> float:
+        """``min(n / W, 1)`` at the runner's 0-based ``epoch``, ``n`` numbered by
+        ``warmup_convention``; 1 without a warm-up (``W <= 0``)."""
+        if self.warmup_epochs <= 0:
+            return 1.0
+        number = epoch + WARMUP_FIRST_EPOCH[self.warmup_convention]
+        return min(number / self.warmup_epochs, 1.0)
 
     def per_sample_hcl(self, feats_s: Sequence[Tensor], pooled_s: Tensor,
                        feats_t: Sequence[Tensor], pooled_t: Tensor) -> Tensor:

@@ -21,8 +21,8 @@ class VIDLoss(nn.Module):
     VID maximises a variational lower bound of the mutual information between teacher
     and student features: the teacher map ``t`` of each stage is modelled as a Gaussian
     whose mean ``mu(s)`` is regressed from the student map (:class:`ConvMLPConnector`)
-    and whose variance ``sigma_c^2 = softplus(alpha_c) + eps`` is a trainable parameter
-    per teacher channel. The loss is the negative log-likelihood, without its constant,
+    and whose variance ``sigma_c^2 = softplus(alpha_c) + eps`` has one value per teacher
+    channel. The loss is the negative log-likelihood, without its constant,
     averaged over the elements of each stage and summed over the stages ``i``:
 
     .. math::
@@ -34,15 +34,20 @@ class VIDLoss(nn.Module):
     average-pooled to the smaller before the regressor, as in both originals. The
     teacher maps are constants.
 
-    The variances are trained here (``log_scales``, an ``nn.ParameterList`` of this
-    module, so the optimizer, checkpoints and DDP see them), as in RepDistiller, whose
-    ``VIDLoss`` is trained as a module. mdistiller keeps them in a plain Python list
-    that is not registered and not returned as learnable parameters: there ``sigma^2``
-    stays 5 and VID reduces to a scaled MSE plus a constant. That is a bug of the
-    re-implementation, not the method, so it is not reproduced. mdistiller also probes
-    the feature shapes with a train-mode forward of the loaded teacher, which moves its
-    BN running statistics (see :class:`FitNetLoss`); the regressors here are built from
-    explicit channels.
+    By default the variances are trained (``log_scales``, an ``nn.ParameterList`` of this
+    module, so the optimizer, weight decay, checkpoints and DDP see them), as in the VID
+    paper and in RepDistiller (HobbitLong/RepDistiller@b84f547:distiller_zoo/VID.py, the
+    ``VIDLoss`` modules are in ``trainable_list`` of train_student.py), whose runs
+    produced the published CIFAR-100 VID numbers. mdistiller
+    (megvii-research/mdistiller@a08d46f:mdistiller/distillers/VID.py) keeps them in a
+    plain Python list that is neither registered nor returned by
+    ``get_learnable_parameters``: there ``sigma^2`` stays ``init_var`` for the whole run
+    and VID reduces to ``MSE / (2 init_var)`` plus a constant. ``learn_variances=False``
+    reproduces that: the variances are constant buffers, outside ``parameters()`` and the
+    state dict. mdistiller also probes the feature shapes with a train-mode forward of
+    the loaded teacher, which moves its BN running statistics (see
+    :class:`~kd_plugin.engine.TrainModeNoiseProbeHook`); the regressors here are built
+    from explicit channels.
 
     Args:
         student_channels: Channels of each compared student stage, shallow to deep
@@ -51,6 +56,8 @@ class VIDLoss(nn.Module):
         init_var: Initial variance ``sigma^2`` (``INIT_PRED_VAR``: 5).
         eps: Floor ``eps`` added to the softplus (1e-5).
         loss_weight: Weight ``w`` (``FEAT_WEIGHT``: 1 on CIFAR-100).
+        learn_variances: Train the variances (default, RepDistiller) or keep them at
+            ``init_var`` (mdistiller).
     """
 
     def __init__(self,
@@ -58,7 +65,8 @@ class VIDLoss(nn.Module):
                  teacher_channels: Sequence[int],
                  init_var: float = 5.0,
                  eps: float = 1e-5,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 learn_variances: bool = True) -> None:
         super().__init__()
         if len(student_channels) != len(teacher_channels):
             raise ValueError(
@@ -76,12 +84,24 @@ class VIDLoss(nn.Module):
             for c_s, c_t in zip(self.student_channels, self.teacher_channels))
         # Inverse softplus, so that softplus(alpha) + eps == init_var.
         alpha = math.log(math.expm1(init_var - eps))
-        self.log_scales = nn.ParameterList(
-            nn.Parameter(torch.full((c_t, ), alpha)) for c_t in self.teacher_channels)
+        alphas = [torch.full((c_t, ), alpha) for c_t in self.teacher_channels]
+        self.learn_variances = learn_variances
+        if learn_variances:
+            self.log_scales = nn.ParameterList(nn.Parameter(a) for a in alphas)
+        else:
+            for stage, a in enumerate(alphas):
+                self.register_buffer(f'fixed_log_scale{stage}', a, persistent=False)
 
     def variances(self) -> List[Tensor]:
         """The current ``sigma^2`` of every stage, each (C_t,)."""
-        return [F.softplus(alpha) + self.eps for alpha in self.log_scales]
+        if self.learn_variances:
+            alphas = list(self.log_scales)
+        else:
+            alphas = [
+                getattr(self, f'fixed_log_scale{stage}')
+                for stage in range(len(self.teacher_channels))
+            ]
+        return [F.softplus(alpha) + self.eps for alpha in alphas]
 
     def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> Tensor:
         """Return the weighted VID term, summed over the stages."""

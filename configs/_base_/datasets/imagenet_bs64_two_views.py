@@ -1,34 +1,23 @@
-# ImageNet-1k with two views per image (MLKD): a weak view (RandomResizedCrop 224 +
-# flip) and a strong view (an independent crop + flip, then RandAugment with two
-# operations at uniformly drawn magnitudes and a Cutout of up to half the side), as
-# MLKD's get_imagenet_train_transform_strong, with MMPretrain's implementations of the
-# operations (see cifar100_bs64_two_views.py for the differences in magnitude ranges).
+# ImageNet-1k with two views per image, MLKD's training set: a weak view
+# (RandomResizedCrop 224 + flip) and a strong view (an independent crop + flip, then
+# MLKDRandAugment, the same code as on CIFAR-100: two of 14 PIL operations, both
+# applied, translations up to 0.3 x 224 px, then an always-applied Cutout of side
+# U(0, 0.5) x 224 filled with (125, 123, 114)).
+# Jin-Ying/Multi-Level-Logit-Distillation@5ee473f:mdistiller/dataset/imagenet.py
+# (get_imagenet_train_transform_strong, RandAugment(2, 10), augment_list, Cutout).
+# LoadImageFromFile gives BGR arrays (the data preprocessor's to_rgb=True converts them);
+# the operations run on the RGB image, as the original's PIL image. Remaining
+# difference: MMPretrain's RandomResizedCrop resizes with cv2 (bilinear), torchvision's
+# with PIL (bilinear, antialiased), as in every ImageNet config of this project.
 _base_ = ['mmpretrain::_base_/datasets/imagenet_bs32.py']
 
 data_preprocessor = dict(type='MultiViewClsDataPreprocessor')
 
-fill = (124, 116, 104)
 weak = [
     dict(type='RandomResizedCrop', scale=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
 ]
-strong = weak + [
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        magnitude_level=10,
-        magnitude_std='inf',
-        total_level=10,
-        hparams=dict(pad_val=fill)),
-    dict(
-        type='Cutout',
-        magnitude_range=(0, 112),
-        magnitude_level=10,
-        magnitude_std='inf',
-        total_level=10,
-        pad_val=fill),
-]
+strong = weak + [dict(type='MLKDRandAugment', channel_order='bgr')]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='MultiView', num_views=[1, 1], transforms=[weak, strong]),

@@ -1,3 +1,4 @@
+from .mlkd_randaugment import MLKDRandAugment  # noqa: F401
 from .replayable import (
     BOX_META_KEYS,
     VIEW_META_KEYS,

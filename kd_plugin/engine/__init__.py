@@ -1,3 +1,4 @@
+from .bn_probe import TrainModeNoiseProbeHook
 from .distributed import setup_cpu_distributed
 from .energy import EnergyThresholdHook
 from .epoch_seed import EpochSeedHook
@@ -8,5 +9,5 @@ from .teacher_val import TeacherEvalHook
 __all__ = [
     'setup_cpu_distributed', 'EnergyThresholdHook', 'EpochSeedHook',
     'NonFiniteGuardOptimWrapper', 'NonFiniteLossHook', 'SafeCheckpointLoadingHook',
-    'TeacherEvalHook'
+    'TeacherEvalHook', 'TrainModeNoiseProbeHook'
 ]

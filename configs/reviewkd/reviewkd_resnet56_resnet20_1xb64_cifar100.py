@@ -1,10 +1,16 @@
-# ReviewKD, ResNet56 -> ResNet20, CIFAR-100 (methods_feature.md 3.10, official
-# build_review_kd): in/out channels 16, 32, 64, 64, mid 64, lambda 0.6, warm-up 20
-# epochs. Student levels: its post-ReLU stage outputs + pooled vector; teacher: its
-# pre-ReLU stage outputs + pooled vector. mdistiller's protocol (batch 64, SGD without
-# Nesterov, teacher in eval mode), CE weight 1, lr 0.05 (pair base); the official CIFAR
-# code uses batch 128, lr 0.1, Nesterov and a train-mode teacher. Reported: 71.89 (paper
-# tables as quoted in spec 5.1, [paper*]).
+# ReviewKD, ResNet56 -> ResNet20, CIFAR-100, mdistiller's protocol. No reported number:
+# mdistiller reports no ReviewKD result, and the paper's number was produced by the
+# official protocol, reviewkd_resnet56_resnet20_1xb128_cifar100.py.
+# Loss: the official build_review_kd
+# (dvlab-research/ReviewKD@cede6ea:CIFAR-100/model/reviewkd.py); lambda 0.6 from
+# dvlab-research/ReviewKD@cede6ea:CIFAR-100/script/reviewKD.sh.
+# Recipe: megvii-research/mdistiller@a08d46f:configs/cifar100/reviewkd.yaml (written for
+# ResNet32x4 -> ResNet8x4 only; here extrapolated): batch 64, SGD momentum 0.9 without
+# Nesterov, weight decay 5e-4, 240 epochs, x0.1 after epochs 150/180/210 (1-based,
+# engine/utils.py adjust_learning_rate), the RepDistiller normalisation, teacher in eval
+# mode (the base files); lr 0.05; warm-up min(epoch / 20, 1) over 1-based epochs
+# (mdistiller/distillers/ReviewKD.py), the default warmup_convention='one_based'; CE
+# weight 1.
 _base_ = [
     '../_base_/pairs/resnet56_resnet20_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

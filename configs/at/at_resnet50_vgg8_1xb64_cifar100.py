@@ -1,8 +1,13 @@
-# AT (Zagoruyko & Komodakis, ICLR 2017), resnet50 -> vgg8, CIFAR-100 (methods_feature.md
-# 3.2, mdistiller's settings): feats[1:] of both (the stages without the stem: teacher
-# layer1-4 (32/16/8/4 px), student relu1-4 (16/8/4/4 px), paired in order, the larger
-# map of a pair average-pooled to the smaller), p 2, weight 1000, CE 1; lr from the pair
-# base. RepDistiller reports 71.84 (spec 5.2).
+# AT (Zagoruyko, Komodakis, "Paying More Attention to Attention", ICLR 2017, arXiv
+# 1612.03928), ResNet50 -> VGG8, CIFAR-100: the stages without the stem (teacher layer1-4
+# (32/16/8/4 px), student relu1-4 (16/8/4/4 px), the larger map of a pair average-pooled
+# to the smaller), p 2, weight 1000, CE weight 1.
+# Cited 71.84: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 2), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill attention -a 0 -b 1000`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): attention maps of
+# feat[1:-1] (p 2) times 1000, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight
+# decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.05 (the bases).
 _base_ = [
     '../_base_/pairs/resnet50_vgg8_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

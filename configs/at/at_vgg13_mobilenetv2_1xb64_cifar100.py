@@ -1,8 +1,14 @@
-# AT (Zagoruyko & Komodakis, ICLR 2017), vgg13 -> mobilenetv2, CIFAR-100
-# (methods_feature.md 3.2, mdistiller's settings): feats[1:] of both (the stages without
-# the stem: teacher relu1-4 (16/8/4/4 px), student blocks.1/2/4/6 (16/8/4/2 px), paired
-# in order, the larger map of a pair average-pooled to the smaller), p 2, weight 1000,
-# CE 1; lr from the pair base. RepDistiller reports 59.40 (spec 5.2).
+# AT (Zagoruyko, Komodakis, "Paying More Attention to Attention", ICLR 2017, arXiv
+# 1612.03928), VGG13 -> MobileNetV2, CIFAR-100: the stages without the stem (teacher
+# relu1-4 (16/8/4/4 px), student blocks.1/2/4/6 (16/8/4/2 px), the larger map of a pair
+# average-pooled to the smaller), p 2, weight 1000, CE weight 1.
+# Cited 59.40: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 2), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill attention -a 0 -b 1000`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): attention maps of
+# feat[1:-1] (p 2) times 1000, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight
+# decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210 (the bases), lr 0.01 for a
+# MobileNetV2 student (train_student.py L92-94; set below).
 _base_ = [
     '../_base_/pairs/vgg13_mobilenetv2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -25,3 +31,7 @@ model = dict(
     ]),
     distill_losses=dict(loss_at=dict(type='ATLoss', p=2, loss_weight=1000.0)),
     student_loss_weight=1.0)
+
+# RepDistiller trains MobileNetV2 / ShuffleV1 / ShuffleV2 students with lr 0.01
+# (HobbitLong/RepDistiller@b84f547:train_student.py L92-94).
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,6 +1,12 @@
-# AT (Zagoruyko & Komodakis, ICLR 2017), wrn_40_2 -> wrn_16_2, CIFAR-100
-# (methods_feature.md 3.2, mdistiller's settings): feats[1:] of both (the stages without
-# the stem), p 2, weight 1000, CE 1; lr from the pair base.
+# AT (Zagoruyko, Komodakis, "Paying More Attention to Attention", ICLR 2017, arXiv
+# 1612.03928), WRN-40-2 -> WRN-16-2, CIFAR-100: the stages without the stem (block1-3 of
+# both, raw block outputs), p 2, weight 1000, CE weight 1.
+# Cited 74.08: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 1), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill attention -a 0 -b 1000`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): attention maps of
+# feat[1:-1] (p 2) times 1000, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight
+# decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.05 (the bases).
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

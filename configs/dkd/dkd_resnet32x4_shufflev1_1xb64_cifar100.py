@@ -1,6 +1,15 @@
-# DKD, ResNet32x4 -> ShuffleNetV1, CIFAR-100 (methods_logit.md section 3, per-pair table
-# of mdistiller's configs/cifar100/dkd/): beta 8.0 for this pair; alpha 1, T 4, warm-up
-# 20 epochs, CE weight 1, lr 0.01 (pair base).
+# DKD (Zhao, Cui, Song, Qiu, Liang, "Decoupled Knowledge Distillation", CVPR 2022, arXiv
+# 2203.08679), ResNet32x4 -> ShuffleNetV1, CIFAR-100: alpha 1, beta 8, T 4, loss warm-up
+# over 20 epochs, CE weight 1.
+# Cited 76.45: megvii-research/mdistiller@a08d46f:README.md (best epoch, mean of 5 runs
+# per megvii-research/mdistiller#42; the DKD paper's CIFAR-100 tables), run with
+# megvii-research/mdistiller@a08d46f:tools/train.py and
+# megvii-research/mdistiller@a08d46f:configs/cifar100/dkd/res32x4_shuv1.yaml: DKD.BETA 8
+# (ALPHA 1, T 4, WARMUP 20, CE_WEIGHT 1 from
+# megvii-research/mdistiller@a08d46f:mdistiller/engine/cfg.py), batch 64, SGD momentum
+# 0.9, weight decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210, LR 0.01 (set
+# below). The warm-up factor min(epoch / 20, 1) counts epochs from 1 there, (e + 1) / 20
+# here (e from 0): the same factors.
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -18,3 +27,7 @@ model = dict(
             warmup_epochs=20,
             loss_weight=1.0)),
     student_loss_weight=1.0)
+
+# SOLVER.LR 0.01 in
+# megvii-research/mdistiller@a08d46f:configs/cifar100/dkd/res32x4_shuv1.yaml.
+optim_wrapper = dict(optimizer=dict(lr=0.01))

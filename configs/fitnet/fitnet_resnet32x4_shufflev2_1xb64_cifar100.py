@@ -1,7 +1,15 @@
-# FitNet, ResNet32x4 -> ShuffleNetV2, CIFAR-100 (methods_feature.md 3.1): hint on
-# feats[2] (mdistiller HINT_LAYER 2, the zoo's default taps with the stem at index 0),
-# here teacher layer2 128@16, student layer2 232@8: transposed conv; hint weight 100, CE
-# weight 1, lr 0.01 (pair base). RepDistiller reports 73.54 (spec 5.2).
+# FitNet (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015, arXiv 1412.6550),
+# ResNet32x4 -> ShuffleNetV2, CIFAR-100: one hint on feats[2] (index 0 is the stem), here
+# teacher layer2 128@16, student layer2 232@8: transposed conv regressor; hint weight 100,
+# CE weight 1.
+# Cited 73.54: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 2), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill hint -a 0 -b 100`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): MSE hint on feat[2]
+# (--hint_layer 2) times 100, CE weight 1 (-r default), no KD; the ConvReg regressor
+# (HobbitLong/RepDistiller@b84f547:models/util.py) trains with the student; batch 64, SGD
+# momentum 0.9, weight decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210 (the
+# bases), lr 0.01 for a ShuffleV2 student (train_student.py L92-94; set below).
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -20,3 +28,7 @@ model = dict(
             hint_stage=2,
             loss_weight=100.0)),
     student_loss_weight=1.0)
+
+# RepDistiller trains MobileNetV2 / ShuffleV1 / ShuffleV2 students with lr 0.01
+# (HobbitLong/RepDistiller@b84f547:train_student.py L92-94).
+optim_wrapper = dict(optimizer=dict(lr=0.01))

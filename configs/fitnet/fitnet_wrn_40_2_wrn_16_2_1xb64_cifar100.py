@@ -1,7 +1,15 @@
-# FitNet, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_feature.md 3.1): hint on feats[2]
-# (mdistiller HINT_LAYER 2, the zoo's default taps with the stem at index 0), here
-# block2 of both (raw block output, as mdistiller), 64@16 -> 64@16: 1x1 conv; hint
-# weight 100, CE weight 1, lr 0.05 (pair base).
+# FitNet (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015, arXiv 1412.6550),
+# WRN-40-2 -> WRN-16-2, CIFAR-100: one hint on feats[2] (index 0 is the stem), here block2
+# of both (raw block output, as mdistiller), 64@16 -> 64@16: 1x1 conv regressor; hint
+# weight 100, CE weight 1.
+# Cited 73.58: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 1), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill hint -a 0 -b 100`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): MSE hint on feat[2]
+# (--hint_layer 2) times 100, CE weight 1 (-r default), no KD; the ConvReg regressor
+# (HobbitLong/RepDistiller@b84f547:models/util.py) trains with the student; batch 64, SGD
+# momentum 0.9, weight decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.05
+# (the bases).
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -1,6 +1,13 @@
-# KD, ResNet32x4 -> ShuffleNetV1, CIFAR-100 (methods_logit.md section 2). mdistiller's
-# KD recipe (its kd.yaml exists only for ResNet32x4 -> ResNet8x4; the other pairs use
-# the same loss settings): T 4, KD weight 0.9, CE weight 0.1, lr 0.01 (pair base).
+# KD (Hinton, Vinyals, Dean, "Distilling the Knowledge in a Neural Network", arXiv
+# 1503.02531), ResNet32x4 -> ShuffleNetV1, CIFAR-100: T 4, KD weight 0.9, CE weight 0.1.
+# Cited 74.07: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 2), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill kd -r 0.1 -a 0.9 -b 0`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): CE weight 0.1, KD weight
+# 0.9, T 4 (--kd_T default); batch 64, SGD momentum 0.9, weight decay 5e-4, 240 epochs, lr
+# x0.1 after epochs 150/180/210 (the bases), lr 0.01 for a ShuffleV1 student
+# (train_student.py L92-94; set below). megvii-research/mdistiller@a08d46f:README.md
+# repeats the number (its KD rows copy RepDistiller's).
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -11,3 +18,7 @@ _base_ = [
 model = dict(
     distill_losses=dict(loss_kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9)),
     student_loss_weight=0.1)
+
+# RepDistiller trains MobileNetV2 / ShuffleV1 / ShuffleV2 students with lr 0.01
+# (HobbitLong/RepDistiller@b84f547:train_student.py L92-94).
+optim_wrapper = dict(optimizer=dict(lr=0.01))

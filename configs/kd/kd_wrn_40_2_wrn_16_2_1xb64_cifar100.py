@@ -1,6 +1,13 @@
-# KD, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_logit.md section 2). mdistiller's KD
-# recipe (its kd.yaml exists only for ResNet32x4 -> ResNet8x4; the other pairs use the
-# same loss settings): T 4, KD weight 0.9, CE weight 0.1, lr 0.05 (pair base).
+# KD (Hinton, Vinyals, Dean, "Distilling the Knowledge in a Neural Network", arXiv
+# 1503.02531), WRN-40-2 -> WRN-16-2, CIFAR-100: T 4, KD weight 0.9, CE weight 0.1.
+# Cited 74.92: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 1), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill kd -r 0.1 -a 0.9 -b 0`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): CE weight 0.1, KD weight
+# 0.9, T 4 (--kd_T default); batch 64, SGD momentum 0.9, weight decay 5e-4, 240 epochs, lr
+# x0.1 after epochs 150/180/210, lr 0.05 (the bases).
+# megvii-research/mdistiller@a08d46f:README.md repeats the number (its KD rows copy
+# RepDistiller's).
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -1,5 +1,12 @@
-# NST (Huang & Wang, 2017), resnet32x4 -> resnet8x4, CIFAR-100 (methods_feature.md 3.3,
-# mdistiller's settings): feats[1:] of both, weight 50, CE 1; lr from the pair base.
+# NST (Huang, Wang, "Like What You Like: Knowledge Distill via Neuron Selectivity
+# Transfer", arXiv 1707.01219), ResNet32x4 -> ResNet8x4, CIFAR-100: the stages without the
+# stem (layer1-3 of both), polynomial kernel (d 2), weight 50, CE weight 1.
+# Cited 73.30: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 1), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill nst -a 0 -b 50`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): NSTLoss of feat[1:-1]
+# times 50, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight decay 5e-4, 240 epochs,
+# lr x0.1 after epochs 150/180/210, lr 0.05 (the bases).
 _base_ = [
     '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

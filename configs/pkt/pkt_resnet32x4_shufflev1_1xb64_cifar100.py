@@ -1,6 +1,13 @@
-# PKT (Passalis & Tefas, ECCV 2018), resnet32x4 -> shufflev1, CIFAR-100
-# (methods_feature.md 3.5, mdistiller's settings): the pooled penultimate vectors,
-# weight 30000, CE 1; lr from the pair base.
+# PKT (Passalis, Tefas, "Learning Deep Representations with Probabilistic Knowledge
+# Transfer", ECCV 2018, arXiv 1803.10837), ResNet32x4 -> ShuffleNetV1, CIFAR-100: the
+# pooled penultimate vectors, weight 30000, CE weight 1.
+# Cited 74.10: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 2), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill pkt -a 0 -b 30000`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): PKT loss of feat[-1]
+# times 30000, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight decay 5e-4, 240
+# epochs, lr x0.1 after epochs 150/180/210 (the bases), lr 0.01 for a ShuffleV1 student
+# (train_student.py L92-94; set below).
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -11,3 +18,7 @@ _base_ = [
 model = dict(
     distill_losses=dict(loss_pkt=dict(type='PKTLoss', loss_weight=30000.0)),
     student_loss_weight=1.0)
+
+# RepDistiller trains MobileNetV2 / ShuffleV1 / ShuffleV2 students with lr 0.01
+# (HobbitLong/RepDistiller@b84f547:train_student.py L92-94).
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,6 +1,12 @@
-# PKT (Passalis & Tefas, ECCV 2018), vgg13 -> vgg8, CIFAR-100 (methods_feature.md 3.5,
-# mdistiller's settings): the pooled penultimate vectors, weight 30000, CE 1; lr from
-# the pair base.
+# PKT (Passalis, Tefas, "Learning Deep Representations with Probabilistic Knowledge
+# Transfer", ECCV 2018, arXiv 1803.10837), VGG13 -> VGG8, CIFAR-100: the pooled
+# penultimate vectors, weight 30000, CE weight 1.
+# Cited 72.88: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 1), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill pkt -a 0 -b 30000`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): PKT loss of feat[-1]
+# times 30000, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight decay 5e-4, 240
+# epochs, lr x0.1 after epochs 150/180/210, lr 0.05 (the bases).
 _base_ = [
     '../_base_/pairs/vgg13_vgg8_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -1,6 +1,12 @@
-# RKD (Park et al., CVPR 2019), resnet50 -> vgg8, CIFAR-100 (methods_feature.md 3.6,
-# mdistiller's settings): the pooled penultimate vectors, distance 25, angle 50, weight
-# 1, CE 1; lr from the pair base. RepDistiller reports 71.50 (spec 5.2).
+# RKD (Park, Kim, Lu, Cho, "Relational Knowledge Distillation", CVPR 2019, arXiv
+# 1904.05068), ResNet50 -> VGG8, CIFAR-100: the pooled penultimate vectors, distance
+# weight 25, angle weight 50, weight 1, CE weight 1.
+# Cited 71.50: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 2), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill rkd -a 0 -b 1`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): RKDLoss (distance 25,
+# angle 50) of feat[-1] times 1, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight
+# decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.05 (the bases).
 _base_ = [
     '../_base_/pairs/resnet50_vgg8_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -1,6 +1,13 @@
-# RKD (Park et al., CVPR 2019), vgg13 -> mobilenetv2, CIFAR-100 (methods_feature.md 3.6,
-# mdistiller's settings): the pooled penultimate vectors, distance 25, angle 50, weight
-# 1, CE 1; lr from the pair base. RepDistiller reports 64.52 (spec 5.2).
+# RKD (Park, Kim, Lu, Cho, "Relational Knowledge Distillation", CVPR 2019, arXiv
+# 1904.05068), VGG13 -> MobileNetV2, CIFAR-100: the pooled penultimate vectors, distance
+# weight 25, angle weight 50, weight 1, CE weight 1.
+# Cited 64.52: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 2), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill rkd -a 0 -b 1`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): RKDLoss (distance 25,
+# angle 50) of feat[-1] times 1, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight
+# decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210 (the bases), lr 0.01 for a
+# MobileNetV2 student (train_student.py L92-94; set below).
 _base_ = [
     '../_base_/pairs/vgg13_mobilenetv2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -13,3 +20,7 @@ model = dict(
         loss_rkd=dict(
             type='RKDLoss', distance_weight=25.0, angle_weight=50.0, loss_weight=1.0)),
     student_loss_weight=1.0)
+
+# RepDistiller trains MobileNetV2 / ShuffleV1 / ShuffleV2 students with lr 0.01
+# (HobbitLong/RepDistiller@b84f547:train_student.py L92-94).
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,6 +1,12 @@
-# SP (Tung & Mori, ICCV 2019), resnet110 -> resnet32, CIFAR-100 (methods_feature.md 3.4,
-# mdistiller's settings): the last stage output of both, weight 3000, CE 1; lr from the
-# pair base. RepDistiller reports 72.69 (spec 5.1).
+# SP (Tung, Mori, "Similarity-Preserving Knowledge Distillation", ICCV 2019, arXiv
+# 1907.09682), ResNet110 -> ResNet32, CIFAR-100: the last stage output of both, weight
+# 3000, CE weight 1.
+# Cited 72.69: HobbitLong/RepDistiller@b84f547:README.md (last epoch; the CRD paper, ICLR
+# 2020, arXiv 1910.10699, Table 1), run with
+# HobbitLong/RepDistiller@b84f547:train_student.py `--distill similarity -a 0 -b 3000`
+# (HobbitLong/RepDistiller@b84f547:scripts/run_cifar_distill.sh): similarity loss of
+# feat[-2] times 3000, CE weight 1, no KD; batch 64, SGD momentum 0.9, weight decay 5e-4,
+# 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.05 (the bases).
 _base_ = [
     '../_base_/pairs/resnet110_resnet32_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

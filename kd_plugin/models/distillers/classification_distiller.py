@@ -110,6 +110,17 @@ def classifier_layer_path(model: nn.Module) -> str:
     return f'{root}.{linears[-1]}' if linears[-1] else root
 
 
+def feature_extractor(model: nn.Module, role: str) -> nn.Module:
+    """The part of a classifier that does the bulk of its compute: an MMPretrain
+    classifier's ``backbone``, a ``TimmClassifier``'s wrapped ``model``."""
+    for name in ('backbone', 'model'):
+        module = getattr(model, name, None)
+        if isinstance(module, nn.Module):
+            return module
+    raise ValueError(f'compile: the {role} ({type(model).__name__}) has neither a '
+                     '`backbone` nor a wrapped `model` to compile.')
+
+
 def num_classes_of(model: nn.Module, role: str) -> int:
     return resolve_module(model, classifier_layer_path(model), role).out_features
 
@@ -236,6 +247,16 @@ class ClassificationDistiller(BaseClassifier):
             ``TeacherEvalHook``).
         teacher_cache_fill_margin: For top-k caches, the logit margin of the classes
             not stored (:func:`~kd_plugin.utils.teacher_cache.expand_topk`).
+        compile: ``torch.compile`` the models' feature extractors (the ``backbone``, or
+            a timm classifier's ``model``), in place, so parameter names and
+            checkpoints stay plain (no ``_orig_mod.``): ``True`` for both models, or
+            ``dict(student=True, teacher=True, mode=None, backend='inductor',
+            dynamic=None, fullgraph=False, options=None)`` (the other keys are
+            ``torch.compile``'s). Taps and feature losses keep working (their hooks
+            are traced); the shape probe runs eagerly, before compiling; the
+            heads, losses and connectors stay eager. Off by default. The first steps
+            compile (once for training, once for validation); the benchmark reports
+            that time separately (``tools/benchmark.py --compile``).
     """
 
     def __init__(self,
@@ -258,7 +279,8 @@ class ClassificationDistiller(BaseClassifier):
                  student_precision: str = 'auto',
                  channels_last: bool = False,
                  teacher_cache: Union[str, TeacherCache, None] = None,
-                 teacher_cache_fill_margin: float = DEFAULT_FILL_MARGIN) -> None:
+                 teacher_cache_fill_margin: float = DEFAULT_FILL_MARGIN,
+                 compile: Union[bool, dict] = False) -> None:
         if not isinstance(student, nn.Module):
             student = model_config(student)
         super().__init__(
@@ -297,7 +319,12 @@ class ClassificationDistiller(BaseClassifier):
             self.teacher_source = OnlineTeacher(self.teacher_taps, self.run_teacher)
         else:
             self.teacher_source = CachedTeacher(
-                self._open_cache(teacher_cache, teacher_cache_fill_margin))
+                self._open_cache(teacher_cache, teacher_cache_fill_margin),
+                teacher=model_config(teacher),
+                teacher_ckpt=teacher_ckpt,
+                teacher_input=teacher_input,
+                teacher_precision=self.teacher_precision,
+                data_preprocessor=self.data_preprocessor)
         self._check_teacher_outputs()
 
         if channels_last:
@@ -306,6 +333,8 @@ class ClassificationDistiller(BaseClassifier):
                     model.to(memory_format=torch.channels_last)
         if shape_probe is not None:
             self._probe_shapes(tuple(shape_probe))
+        if compile:
+            self._compile_models({} if compile is True else dict(compile))
         self.register_state_dict_post_hook(finish_state_dict)
         self.register_load_state_dict_post_hook(ignore_missing_teacher_keys)
 
@@ -450,6 +479,24 @@ class ClassificationDistiller(BaseClassifier):
             for path in [paths] if isinstance(paths, str) else paths:
                 resolve_module(model, path.split(':')[0], f'{role}_taps[{name!r}]')
         return ModelTaps(model, groups, role) if groups else None
+
+    def _compile_models(self, options: dict) -> None:
+        """Compile the feature extractor of each model named in ``options`` in place."""
+        roles = {role: options.pop(role, True) for role in ('student', 'teacher')}
+        allowed = [
+            name for name in inspect.signature(torch.compile).parameters
+            if name != 'model'
+        ]
+        unknown = [key for key in options if key not in allowed]
+        if unknown:
+            raise ValueError(
+                f'compile: unknown key {unknown[0]!r}{closest(unknown[0], allowed)}; '
+                'expected student, teacher and torch.compile arguments '
+                '(mode, backend, dynamic, fullgraph, options).')
+        for role, wanted in roles.items():
+            model = getattr(self, role)
+            if wanted and model is not None:
+                feature_extractor(model, role).compile(**options)
 
     def _probe_shapes(self, shape: tuple) -> None:
         """Run both models once on zeros and let the losses check what they receive."""

@@ -1,12 +1,27 @@
-# ER-ReviewKD, ResNet32x4 -> ShuffleNetV1, CIFAR-100 (methods_feature.md 3.11): ReviewKD
-# (in channels 240, 480, 960, 960, out 64, 128, 256, 256, mid 512, lambda 5, warm-up 20
-# epochs) with every HCL error weighted by the teacher's entropy at T 4. Same levels as
-# ReviewKD; the shared CIFAR-100 recipe (batch 64, lr 0.01, eval-mode teacher) instead
-# of the reference's batch 128 / lr 0.1 / Nesterov / train-mode teacher. CE weight 1.
+# ER-ReviewKD, ResNet32x4 -> ShuffleNetV1, CIFAR-100: ReviewKD (configs/reviewkd) with
+# every squared error of the HCL weighted by its sample's teacher entropy at t_H 4. Su
+# et al., "Knowledge From the Dark Side: Entropy-Reweighted Knowledge Distillation",
+# arXiv 2311.13621 v1; no reported number.
+# Recipe:
+# cpsu00/ER-KD@42aa4f19f0942876b9cdea18838b5b808c64f2b2:ER-ReviewKD/CIFAR-100/train.py,
+# the official ReviewKD CIFAR protocol:
+#   lambda 5 as ReviewKD's dvlab-research/ReviewKD@cede6ea:CIFAR-100/script/reviewKD.sh
+#     for this pair. ER-KD's script/script_ER_ReviewKD.sh has no line for it, and its
+#     copy of ReviewKD's script/reviewKD.sh names the unreleased official teachers (raw
+#     state dicts its util/misc.py load_teacher_weight cannot read): the teacher is
+#     mdistiller's, as in its ResNet32x4 -> ResNet8x4 run;
+#   t_H 4 (train.py l.242-244, probabilities clamped at 1e-10); teacher under no_grad
+#     (l.239);
+#   warm-up min(1, e / 20) over 0-based epochs (l.250): warmup_convention='zero_based';
+#   lr 0.02 (l.185-186: ShuffleNet / MobileNet students), Nesterov (l.195-196), decays
+#     after 0-based epochs 150/180/210 (l.279, util/misc.py lr_schedule), batch 128
+#     (l.32), CIFAR-10 normalisation (l.113): the schedule and data bases;
+#   teacher BatchNorm in train mode (never eval(); the entropy uses its train-mode
+#     logits): teacher_norm_train=True. CE weight 1.
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/datasets/cifar100_bs128_reviewkd.py',
+    '../_base_/schedules/cifar100_sgd_240e_reviewkd.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -29,6 +44,10 @@ model = dict(
                 student_channels=[240, 480, 960, 960],
                 teacher_channels=[64, 128, 256, 256],
                 warmup_epochs=20,
+                warmup_convention='zero_based',
                 loss_weight=5.0),
             entropy_temperature=4.0)),
+    teacher_norm_train=True,
     student_loss_weight=1.0)
+
+optim_wrapper = dict(optimizer=dict(lr=0.02))

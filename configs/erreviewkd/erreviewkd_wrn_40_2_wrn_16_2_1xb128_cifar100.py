@@ -1,13 +1,27 @@
-# ER-ReviewKD, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_feature.md 3.11): ReviewKD
-# (in/out channels 32, 64, 128, 128 (16r, 32r, 64r, 64r with r = 2), mid 128, lambda 5,
-# warm-up 20 epochs) with every HCL error weighted by the teacher's entropy at T 4. Same
-# levels as ReviewKD; the shared CIFAR-100 recipe (batch 64, lr 0.05, eval-mode teacher)
-# instead of the reference's batch 128 / lr 0.1 / Nesterov / train-mode teacher. CE
-# weight 1.
+# ER-ReviewKD, WRN-40-2 -> WRN-16-2, CIFAR-100: ReviewKD (configs/reviewkd) with every
+# squared error of the HCL weighted by its sample's teacher entropy at t_H 4. Su et al.,
+# "Knowledge From the Dark Side: Entropy-Reweighted Knowledge Distillation", arXiv
+# 2311.13621 v1; no reported number.
+# Recipe:
+# cpsu00/ER-KD@42aa4f19f0942876b9cdea18838b5b808c64f2b2:ER-ReviewKD/CIFAR-100/train.py,
+# the official ReviewKD CIFAR protocol:
+#   lambda 5 as ReviewKD's dvlab-research/ReviewKD@cede6ea:CIFAR-100/script/reviewKD.sh
+#     for this pair. ER-KD's script/script_ER_ReviewKD.sh has no line for it, and its
+#     copy of ReviewKD's script/reviewKD.sh names the unreleased official teachers (raw
+#     state dicts its util/misc.py load_teacher_weight cannot read): the teacher is
+#     mdistiller's, as in its ResNet32x4 -> ResNet8x4 run;
+#   t_H 4 (train.py l.242-244, probabilities clamped at 1e-10); teacher under no_grad
+#     (l.239);
+#   warm-up min(1, e / 20) over 0-based epochs (l.250): warmup_convention='zero_based';
+#   lr 0.1 (l.36), Nesterov (l.195-196), decays after 0-based epochs 150/180/210 (l.279,
+#     util/misc.py lr_schedule), batch 128 (l.32), CIFAR-10 normalisation (l.113): the
+#     schedule and data bases;
+#   teacher BatchNorm in train mode (never eval(); the entropy uses its train-mode
+#     logits): teacher_norm_train=True. CE weight 1.
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/datasets/cifar100_bs128_reviewkd.py',
+    '../_base_/schedules/cifar100_sgd_240e_reviewkd.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -30,6 +44,8 @@ model = dict(
                 student_channels=[32, 64, 128, 128],
                 teacher_channels=[32, 64, 128, 128],
                 warmup_epochs=20,
+                warmup_convention='zero_based',
                 loss_weight=5.0),
             entropy_temperature=4.0)),
+    teacher_norm_train=True,
     student_loss_weight=1.0)

@@ -1,8 +1,10 @@
-# `MobileNetV2` of the CIFAR zoo trained alone on CIFAR-100 (no teacher), with the recipe
-# of RepDistiller's train_teacher.py (the CRD teachers): batch 64, SGD, 240 epochs, x0.1
-# after epochs 150/180/210; lr 0.01, which RepDistiller's train_teacher.py sets for
-# MobileNetV2, ShuffleV1 and ShuffleV2 (as train_student.py does, methods_feature.md
-# section 1.1).
+# `MobileNetV2` of the CIFAR zoo trained alone on CIFAR-100 (no teacher), with
+# HobbitLong/RepDistiller@b84f547:train_teacher.py `--model MobileNetV2`, the script of
+# the CRD teachers (the CRD paper, ICLR 2020, arXiv 1910.10699): batch 64, SGD momentum
+# 0.9, weight decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.01 for
+# MobileNetV2 / ShuffleV1 / ShuffleV2 (train_teacher.py L55-56; set below).
+# HobbitLong/RepDistiller@b84f547:README.md reports 64.60 for it as a student (last epoch,
+# train_teacher.py L161-162).
 _base_ = [
     '../_base_/models/cifar/MobileNetV2.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -10,4 +12,6 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
+# RepDistiller trains MobileNetV2 / ShuffleV1 / ShuffleV2 with lr 0.01
+# (HobbitLong/RepDistiller@b84f547:train_teacher.py L55-56).
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,6 +1,9 @@
-# `wrn_16_2` of the CIFAR zoo trained alone on CIFAR-100 (no teacher), with the recipe of
-# RepDistiller's train_teacher.py (the CRD teachers): batch 64, SGD, 240 epochs, x0.1
-# after epochs 150/180/210, lr 0.05 (methods_feature.md section 1.1).
+# `wrn_16_2` of the CIFAR zoo trained alone on CIFAR-100 (no teacher), with
+# HobbitLong/RepDistiller@b84f547:train_teacher.py `--model wrn_16_2`, the script of the
+# CRD teachers (the CRD paper, ICLR 2020, arXiv 1910.10699): batch 64, SGD momentum 0.9,
+# weight decay 5e-4, 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.05 (the bases).
+# HobbitLong/RepDistiller@b84f547:README.md reports 73.26 for it as a student (last epoch,
+# train_teacher.py L161-162).
 _base_ = [
     '../_base_/models/cifar/wrn_16_2.py',
     '../_base_/datasets/cifar100_bs64.py',

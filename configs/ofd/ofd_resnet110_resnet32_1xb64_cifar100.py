@@ -1,8 +1,17 @@
-# OFD, ResNet110 -> ResNet32, CIFAR-100 (methods_feature.md 3.9): pre-ReLU stage maps
-# (the residual sums before each stage's last ReLU; margins from the teacher's bn2 of
-# the last block of each stage); weight 1e-3 (the original's sum / batch / 1000), CE
-# weight 1, lr 0.05 (pair base). The teacher's BNs stay in train mode as in the original
-# (teacher_norm_train). Reported: 73.23 (paper tables as quoted in spec 5.1, [paper*]).
+# OFD (Heo, Kim, Yun, Park, Kwak, Choi, "A Comprehensive Overhaul of Feature
+# Distillation", ICCV 2019, arXiv 1904.01866), ResNet110 -> ResNet32, CIFAR-100: pre-ReLU
+# stage maps: the residual sums before each stage's last ReLU, margins from the teacher's
+# bn2 of each stage's last block; weight 1e-3 (the originals' sum / batch / 1000), CE
+# weight 1, the teacher's BNs in train mode as in both originals (teacher_norm_train).
+# Cited 73.23: the ReviewKD paper (Chen, Liu, Zhao, Jia, "Distilling Knowledge via
+# Knowledge Review", CVPR 2021, arXiv 2104.09044), CIFAR-100 tables, repeated in the DKD
+# paper (arXiv 2203.08679); unverified: no published code produced it
+# (clovaai/overhaul-distillation@76344a8:CIFAR-100/load_settings.py has WRN and PyramidNet
+# pairs only). The recipe is the protocol of
+# megvii-research/mdistiller@a08d46f:configs/cifar100/ofd.yaml (written for ResNet32x4 ->
+# ResNet8x4) with megvii-research/mdistiller@a08d46f:mdistiller/distillers/OFD.py:
+# FEAT_WEIGHT 1e-3, batch 64, SGD momentum 0.9, weight decay 5e-4 on the student and
+# connectors, 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.05 (the bases).
 _base_ = [
     '../_base_/pairs/resnet110_resnet32_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

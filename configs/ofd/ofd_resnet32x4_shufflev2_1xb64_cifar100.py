@@ -1,10 +1,20 @@
-# OFD, ResNet32x4 -> ShuffleNetV2, CIFAR-100 (methods_feature.md 3.9): pre-ReLU stage
-# maps (student: each stage's last concatenation before its channel shuffle (the zoo's
-# preact_feats); teacher: the residual sums before each stage's last ReLU, pooled to the
-# student's sizes; margins from the teacher's bn2 of the last block of each stage);
-# weight 1e-3 (the original's sum / batch / 1000), CE weight 1, lr 0.01 (pair base). The
-# teacher's BNs stay in train mode as in the original (teacher_norm_train). Reported:
-# 76.82 (paper tables as quoted in spec 5.2, [paper*]).
+# OFD (Heo, Kim, Yun, Park, Kwak, Choi, "A Comprehensive Overhaul of Feature
+# Distillation", ICCV 2019, arXiv 1904.01866), ResNet32x4 -> ShuffleNetV2, CIFAR-100:
+# pre-ReLU stage maps (student: each stage's last concatenation before its channel
+# shuffle, the zoo's preact_feats; teacher: the residual sums before each stage's last
+# ReLU, pooled to the student's sizes), margins from the teacher's bn2 of each stage's
+# last block; weight 1e-3 (the originals' sum / batch / 1000), CE weight 1, the teacher's
+# BNs in train mode as in both originals (teacher_norm_train).
+# Cited 76.82: the ReviewKD paper (Chen, Liu, Zhao, Jia, "Distilling Knowledge via
+# Knowledge Review", CVPR 2021, arXiv 2104.09044), CIFAR-100 tables, repeated in the DKD
+# paper (arXiv 2203.08679); unverified: no published code produced it
+# (clovaai/overhaul-distillation@76344a8:CIFAR-100/load_settings.py has WRN and PyramidNet
+# pairs only). The recipe is the protocol of
+# megvii-research/mdistiller@a08d46f:configs/cifar100/ofd.yaml (written for ResNet32x4 ->
+# ResNet8x4) with megvii-research/mdistiller@a08d46f:mdistiller/distillers/OFD.py:
+# FEAT_WEIGHT 1e-3, batch 64, SGD momentum 0.9, weight decay 5e-4 on the student and
+# connectors, 240 epochs, lr x0.1 after epochs 150/180/210, lr 0.01 for a ShuffleV2
+# student (set below).
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -37,3 +47,7 @@ model = dict(
             teacher_channels=[64, 128, 256],
             loss_weight=1e-3)),
     student_loss_weight=1.0)
+
+# mdistiller and RepDistiller train MobileNetV2 / ShuffleV1 / ShuffleV2 students with lr
+# 0.01 (HobbitLong/RepDistiller@b84f547:train_student.py L92-94).
+optim_wrapper = dict(optimizer=dict(lr=0.01))

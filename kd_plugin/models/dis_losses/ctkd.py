@@ -71,8 +71,10 @@ class CTKDLoss(nn.Module):
         loss_weight: ``w``.
         logit_standardization: Standardise both logits (``standardize_logits``) before
             dividing by the learned ``T`` ("CTKD + LS", Sun et al. CVPR 2024, with
-            ``loss_weight=9``). That repository's CTKD copy divides by the std without
-            the 1e-7 kept here (a relative difference of 1e-7 / std).
+            ``loss_weight=9``), exactly as that repository's CTKD copy:
+            ``(z - mean) / (1e-7 + std)``, unbiased std
+            (sunshangquan/logit-standardization-KD@f6e5aa5:
+            ``CTKD/distiller_zoo/KD.py``).
         reduction: ``'mean'``, ``'sum'`` or ``'none'`` (the (B,) per-sample terms).
     """
 

@@ -1,8 +1,11 @@
-# MGD, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_feature.md 3.14): last post-ReLU maps,
-# the final BN-ReLU output of both (backbone.relu, the map the classifier pools), 128@8:
-# no align conv; random channel masks (ratio 0.15), alpha_mgd 1.2e-3 (cls_KD's CIFAR-100
-# config, the only CIFAR setting of the authors; 7e-5 on ImageNet), no logit KD, CE
-# weight 1, lr 0.05 (pair base).
+# MGD (Yang et al., "Masked Generative Distillation", ECCV 2022, arXiv 2205.01529),
+# WRN-40-2 -> WRN-16-2, CIFAR-100; no source reports this pair. Last post-ReLU maps, the
+# final BN-ReLU output of both (backbone.relu, the map the classifier pools), 128@8: no
+# align conv; random channel masks (ratio 0.15), alpha_mgd 1.2e-3, the authors' only
+# CIFAR-100 setting (yzd-v/cls_KD@ad4876fa4c5c70db5d11b892278c4090086ce935:
+# configs/distillers/cifar100/res34_distill_res18_cifar.py; 7e-5 on ImageNet), no logit
+# KD, CE weight 1; the CIFAR-100 schedule of mdistiller (batch 64, 240 epochs, lr 0.05
+# in the pair base).
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -1,14 +1,27 @@
-# CRD, ResNet-50 -> MobileNetV1, ImageNet-1k (methods_feature.md 3.8 and 5.3,
-# mdistiller's ImageNet settings): the pooled vectors (student 1024, teacher 2048)
-# embedded to 128, two memory banks of 1281167 rows (one per training image: 2 x 656 MB
-# in float32, saved in every checkpoint), K = 16384 negatives of other classes ("exact";
-# drawn without replacement, mdistiller's ImageNet sampler draws with replacement), NCE
-# temperature 0.07, bank momentum 0.5, weight 0.8, CE weight 1, no logit KD; 8 x 32
-# images, lr 0.1 (the pair base, as mdistiller's batch 256 / lr 0.1). Reported: 71.37
-# (spec 5.3, [paper*]: the DKD paper's table).
+# CRD (Tian, Krishnan, Isola, "Contrastive Representation Distillation", ICLR 2020, arXiv
+# 1910.10699), ResNet-50 -> MobileNetV1, ImageNet-1k: the pooled vectors (student 1024,
+# teacher 2048) embedded to 128, two memory banks of 1281167 rows (one per training
+# image: 2 x 656 MB in float32, saved in every checkpoint), K = 16384 negatives of other
+# classes ("exact"; drawn without replacement, mdistiller's ImageNet sampler draws with
+# replacement: a negligible difference), NCE temperature 0.07, bank momentum 0.5, weight
+# 0.8, CE weight 1, no logit KD.
+# Cited 71.37: the DKD paper's ImageNet table (CVPR 2022, arXiv 2203.08679), taken from
+# the ReviewKD paper (CVPR 2021, arXiv 2104.09044; not in the CRD paper); unverified: the
+# code and recipe that produced it are unknown. The recipe is mdistiller's,
+# megvii-research/mdistiller@a08d46f:configs/imagenet/r50_mv1/crd.yaml with
+# megvii-research/mdistiller@a08d46f:mdistiller/distillers/CRD.py: STUDENT_DIM 1024,
+# TEACHER_DIM 2048, FEAT.DIM 128, NCE K 16384 / T 0.07 / MOMENTUM 0.5, FEAT_WEIGHT 0.8
+# (mdistiller/engine/cfg.py); SOLVER.BATCH_SIZE 256 (8 x 32 here), LR 0.1, SGD momentum
+# 0.9 without Nesterov, weight decay 1e-4, 100 epochs, lr x0.1 after epochs 30/60/90 (the
+# schedule base). Data: PIL decoding and resizing as
+# megvii-research/mdistiller@a08d46f:mdistiller/dataset/imagenet.py
+# (imagenet_bs32_pil.py). The student keeps PyTorch's default initialisation, as
+# megvii-research/mdistiller@a08d46f:mdistiller/models/imagenet/mobilenetv1.py. Teacher:
+# torchvision's legacy resnet50-19c8e357.pth, the file mdistiller downloads (convert it as
+# the pair base says).
 _base_ = [
     '../_base_/pairs/resnet50_mobilenet_v1_in1k.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    '../_base_/datasets/imagenet_bs32_pil.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
 ]

@@ -1,14 +1,28 @@
-# DKD, ResNet-34 -> ResNet-18, ImageNet-1k (methods_logit.md section 3, mdistiller
-# configs/imagenet/*/dkd.yaml): beta 0.5 for this pair; alpha 1, T 1, warm-up 1 epoch
-# (factor 1 from the first epoch), CE weight 1.
+# DKD (Zhao, Cui, Song, Qiu, Liang, "Decoupled Knowledge Distillation", CVPR 2022, arXiv
+# 2203.08679), ResNet-34 -> ResNet-18, ImageNet-1k: alpha 1, beta 0.5, T 1, CE weight 1,
+# no loss warm-up (mdistiller's WARMUP 1 gives the factor 1 from the first epoch).
+# Cited 71.70: megvii-research/mdistiller@a08d46f:README.md (best epoch; the DKD paper's
+# ImageNet table), run with megvii-research/mdistiller@a08d46f:tools/train.py and
+# megvii-research/mdistiller@a08d46f:configs/imagenet/r34_r18/dkd.yaml: DKD.BETA 0.5, T
+# 1, WARMUP 1, CE_WEIGHT 1 (ALPHA 1 from mdistiller/engine/cfg.py); SOLVER.BATCH_SIZE 512
+# (8 GPUs x 64, the maintainers in megvii-research/mdistiller#62), LR 0.2, SGD momentum
+# 0.9 without Nesterov, weight decay 1e-4, 100 epochs, lr x0.1 after epochs 30/60/90 (the
+# schedule base). Data: PIL decoding and resizing as
+# megvii-research/mdistiller@a08d46f:mdistiller/dataset/imagenet.py
+# (imagenet_bs32_pil.py). Student initialised as
+# megvii-research/mdistiller@a08d46f:mdistiller/models/imagenet/resnet.py
+# (resnet18_torchvision_init.py: no zero-initialised last BN per block, PyTorch's default
+# Linear initialisation). Teacher: torchvision's legacy resnet34-333f7ec4.pth, the file
+# mdistiller downloads (convert it as the pair base says).
 _base_ = [
     '../_base_/pairs/resnet34_resnet18_in1k.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    '../_base_/datasets/imagenet_bs32_pil.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
+    student='{{ fileDirname }}/../_base_/models/imagenet/resnet18_torchvision_init.py',
     distill_losses=dict(
         loss_dkd=dict(
             type='DKDLoss',
@@ -19,8 +33,6 @@ model = dict(
             loss_weight=1.0)),
     student_loss_weight=1.0)
 
-# mdistiller's ImageNet recipe (methods_logit.md section 1): 8 GPUs x 64 images
-# (batch 512), lr 0.2.
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=0.2))
 auto_scale_lr = dict(base_batch_size=512)

@@ -1,9 +1,21 @@
-# DKD, ResNet-50 -> MobileNetV1, ImageNet-1k (methods_logit.md section 3, mdistiller
-# configs/imagenet/*/dkd.yaml): beta 2.0 for this pair; alpha 1, T 1, warm-up 1 epoch
-# (factor 1 from the first epoch), CE weight 1.
+# DKD (Zhao, Cui, Song, Qiu, Liang, "Decoupled Knowledge Distillation", CVPR 2022, arXiv
+# 2203.08679), ResNet-50 -> MobileNetV1, ImageNet-1k: alpha 1, beta 2.0, T 1, CE weight 1,
+# no loss warm-up (mdistiller's WARMUP 1 gives the factor 1 from the first epoch).
+# Cited 72.05: megvii-research/mdistiller@a08d46f:README.md (best epoch; the DKD paper's
+# ImageNet table), run with megvii-research/mdistiller@a08d46f:tools/train.py and
+# megvii-research/mdistiller@a08d46f:configs/imagenet/r50_mv1/dkd.yaml: DKD.BETA 2.0, T
+# 1, WARMUP 1, CE_WEIGHT 1 (ALPHA 1 from mdistiller/engine/cfg.py); SOLVER.BATCH_SIZE 512
+# (8 GPUs x 64, the maintainers in megvii-research/mdistiller#62), LR 0.2, SGD momentum
+# 0.9 without Nesterov, weight decay 1e-4, 100 epochs, lr x0.1 after epochs 30/60/90 (the
+# schedule base). Data: PIL decoding and resizing as
+# megvii-research/mdistiller@a08d46f:mdistiller/dataset/imagenet.py
+# (imagenet_bs32_pil.py). The student keeps PyTorch's default initialisation, as
+# megvii-research/mdistiller@a08d46f:mdistiller/models/imagenet/mobilenetv1.py. Teacher:
+# torchvision's legacy resnet50-19c8e357.pth, the file mdistiller downloads (convert it as
+# the pair base says).
 _base_ = [
     '../_base_/pairs/resnet50_mobilenet_v1_in1k.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    '../_base_/datasets/imagenet_bs32_pil.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
 ]
@@ -19,8 +31,6 @@ model = dict(
             loss_weight=1.0)),
     student_loss_weight=1.0)
 
-# mdistiller's ImageNet recipe (methods_logit.md section 1): 8 GPUs x 64 images
-# (batch 512), lr 0.2.
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=0.2))
 auto_scale_lr = dict(base_batch_size=512)

@@ -1,11 +1,25 @@
-# AT, ResNet-50 -> MobileNetV1, ImageNet-1k (methods_feature.md 3.2): as mdistiller, the
-# student's three deeper features (28, 14, 7 px) are paired from the front with the
-# teacher's layer1-3 (56, 28, 14 px; the larger map is pooled to the smaller) and the
-# teacher's layer4 is unused - the original's zip quirk, which produced its numbers.
-# p 2, weight 1000, CE 1; the pair base's ImageNet recipe.
+# AT (Zagoruyko, Komodakis, "Paying More Attention to Attention", ICLR 2017, arXiv
+# 1612.03928), ResNet-50 -> MobileNetV1, ImageNet-1k: as mdistiller, MobileNetV1's three
+# deeper features (28, 14, 7 px) are paired from the front with the teacher's layer1-3
+# (56, 28, 14 px; the larger map is pooled to the smaller) and the teacher's layer4 is
+# unused (the zip in megvii-research/mdistiller@a08d46f:mdistiller/distillers/AT.py); p
+# 2, weight 1000, CE weight 1.
+# Cited 69.56: the DKD paper's ImageNet table (CVPR 2022, arXiv 2203.08679), taken from
+# the ReviewKD paper (CVPR 2021, arXiv 2104.09044); unverified: the code and recipe that
+# produced it are unknown (mdistiller publishes no AT result). The recipe is mdistiller's,
+# megvii-research/mdistiller@a08d46f:configs/imagenet/r50_mv1/at.yaml: P 2, FEAT_WEIGHT
+# 1000, CE_WEIGHT 1 (mdistiller/engine/cfg.py); SOLVER.BATCH_SIZE 512 (8 GPUs x 64, the
+# maintainers in megvii-research/mdistiller#62), LR 0.2, SGD momentum 0.9 without
+# Nesterov, weight decay 1e-4, 100 epochs, lr x0.1 after epochs 30/60/90 (the schedule
+# base). Data: PIL decoding and resizing as
+# megvii-research/mdistiller@a08d46f:mdistiller/dataset/imagenet.py
+# (imagenet_bs32_pil.py). The student keeps PyTorch's default initialisation, as
+# megvii-research/mdistiller@a08d46f:mdistiller/models/imagenet/mobilenetv1.py. Teacher:
+# torchvision's legacy resnet50-19c8e357.pth, the file mdistiller downloads (convert it as
+# the pair base says).
 _base_ = [
     '../_base_/pairs/resnet50_mobilenet_v1_in1k.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    '../_base_/datasets/imagenet_bs32_pil.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
 ]
@@ -16,3 +30,7 @@ model = dict(
     teacher_taps=dict(feats=['backbone.layer1', 'backbone.layer2', 'backbone.layer3']),
     distill_losses=dict(loss_at=dict(type='ATLoss', p=2, loss_weight=1000.0)),
     student_loss_weight=1.0)
+
+train_dataloader = dict(batch_size=64)
+optim_wrapper = dict(optimizer=dict(lr=0.2))
+auto_scale_lr = dict(base_batch_size=512)

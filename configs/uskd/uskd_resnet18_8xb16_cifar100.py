@@ -1,15 +1,31 @@
-# USKD (teacher-free self-distillation), CIFAR ResNet-18 student, CIFAR-100
-# (methods_logit.md section 8): cls_KD's CIFAR setting, alpha 0.1, beta 0.1, mu 0.1, the
-# weak head on the GAP of ResNet stage 3 of 4 (256 channels; cls_KD takes fea_s[-2] with
-# out_indices=(2, 3)), added to the student CE at weight 1. The spec records no CIFAR
-# result and not cls_KD's CIFAR USKD schedule: this uses the standard CIFAR-100 schedule
-# (SGD 0.05, 240 epochs, batch 64) and the student of
-# kd_resnet50_resnet18_1xb64_cifar100.
+# USKD (teacher-free self-distillation; Yang et al., "From Knowledge Distillation to
+# Self-Knowledge Distillation: A Unified Approach with Normalized Loss and Customized
+# Soft Labels", ICCV 2023, arXiv 2303.13005), MMPretrain's CIFAR ResNet-18, CIFAR-100.
+# No source reports a number for it; the recipe is the authors' CIFAR-100 USKD config,
+# yzd-v/cls_KD@1e5d48f36957ee460d39d7ebc592c6cc7f8f3d66:
+# configs/distillers/cifar100/res18_sd_cifar.py (branch 1.0) on
+# configs/resnet/resnet18_8xb16_cifar100.py:
+# - USKDLoss channel 256, alpha 0.1, beta 0.1, mu 0.1, the weak head on the GAP of
+#   ResNet stage 3 of 4 (fea_s[-2] with out_indices=(2, 3)), added to the CE (weight 1);
+# - 8 GPUs x 16 images; MMClassification's CIFAR-100 normalisation, mean (129.304,
+#   124.070, 112.434), std (68.170, 65.392, 70.418), RandomCrop 32 pad 4 + flip
+#   (configs/_base_/datasets/cifar100_bs16.py);
+# - configs/_base_/schedules/cifar10_bs128.py: SGD lr 0.1, momentum 0.9, weight decay
+#   1e-4, 200 epochs, x0.1 at 100/150. resnet18_8xb16_cifar100.py also sets the legacy
+#   `optimizer` (weight decay 5e-4) and `lr_config` (x0.2 at 60/120/160) keys, which
+#   MMEngine ignores on this branch. Branch master
+#   (yzd-v/cls_KD@ad4876fa4c5c70db5d11b892278c4090086ce935, mmcv runner) applies them:
+#   weight decay 5e-4, x0.2 at 60/120/160, 200 epochs; for that variant set
+#   optim_wrapper = dict(optimizer=dict(weight_decay=5e-4)) and
+#   param_scheduler = dict(milestones=[60, 120, 160], gamma=0.2).
 _base_ = [
     '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
+    'mmpretrain::_base_/schedules/cifar10_bs128.py',
     '../_base_/default_runtime.py',
 ]
+
+data_preprocessor = dict(mean=[129.304, 124.070, 112.434], std=[68.170, 65.392, 70.418])
+train_dataloader = dict(batch_size=16)
 
 model = dict(
     type='ClassificationDistiller',

@@ -1,8 +1,13 @@
-# USKD (teacher-free self-distillation), ShuffleV2 student, CIFAR-100 (methods_logit.md
-# section 8). The spec has no CIFAR zoo USKD result: alpha 0.1, beta 0.1, mu 0.1 are
-# cls_KD's CIFAR values (its ResNet-18 config), added to the student CE at weight 1. The
-# weak head reads the stage before the last of the zoo's default `feats` taps (the
-# second of its three stages: 232 channels).
+# USKD (teacher-free self-distillation; Yang et al., "From Knowledge Distillation to
+# Self-Knowledge Distillation: A Unified Approach with Normalized Loss and Customized Soft
+# Labels", ICCV 2023, arXiv 2303.13005), ShuffleV2 student, CIFAR-100. No source reports
+# USKD for this student: alpha 0.1, beta 0.1, mu 0.1 are the authors' CIFAR-100 values
+# (yzd-v/cls_KD@1e5d48f36957ee460d39d7ebc592c6cc7f8f3d66:
+# configs/distillers/cifar100/res18_sd_cifar.py, a CIFAR ResNet-18), added to the student
+# CE at weight 1, on the mdistiller CIFAR-100 schedule (batch 64, 240 epochs, lr 0.01,
+# mdistiller's value for MobileNetV2 / ShuffleNet students). The weak head reads the stage
+# before the last of the zoo's default `feats` taps (the second of its three stages: 232
+# channels).
 _base_ = [
     '../_base_/models/cifar/ShuffleV2.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -27,5 +32,4 @@ model = dict(
             match_reference=True)),
     student_loss_weight=1.0)
 
-# lr 0.01 for MobileNetV2 / ShuffleNet students (methods_logit.md section 1).
 optim_wrapper = dict(optimizer=dict(lr=0.01))

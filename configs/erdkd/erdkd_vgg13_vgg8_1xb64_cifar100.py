@@ -1,7 +1,19 @@
-# ER-DKD, VGG13 -> VGG8, CIFAR-100 (methods_logit.md section 5, ER-KD's per-pair
-# configs): beta 2; alpha 1, T 4, teacher entropy at t_H 4, warm-up 20 epochs, CE weight
-# 1 (DKD's), lr 0.05 (pair base). match_reference=True: the entropy scales the batch as
-# the code does.
+# ER-DKD, VGG13 -> VGG8, CIFAR-100: DKD with the teacher's entropy at t_H 4 scaling the
+# loss as the code does (match_reference=True). Su et al., "Knowledge From the Dark
+# Side: Entropy-Reweighted Knowledge Distillation", arXiv 2311.13621 v1; no reported
+# number.
+# Recipe (cpsu00/ER-KD@42aa4f1): mdistiller/configs/cifar100/dkd/vgg13_vgg8.yaml (beta
+# 2, lr 0.05; mdistiller/script_ER.sh runs its ResNet32x4 -> ResNet8x4 twin with --er
+# 1), alpha 1, T 4, CE weight 1, warm-up min(epoch / 20, 1) over 1-based epochs
+# (mdistiller/mdistiller/engine/cfg.py, mdistiller/mdistiller/distillers/DKD.py: the
+# default (e + 1) / 20 here), t_H 4 (the --t default); the (B,) x (B, 1) broadcast of
+# the entropy (DKD.py er_dkd_loss) is match_reference=True; the ER-KD copy of
+# mdistiller's trainer: batch 64, SGD momentum 0.9 without Nesterov, weight decay 5e-4,
+# 240 epochs, x0.1 when the 1-based epoch exceeds 150/180/210
+# (mdistiller/mdistiller/engine/utils.py adjust_learning_rate: MMEngine milestones [150,
+# 180, 210]), teacher in eval mode under no_grad, RepDistiller normalisation
+# (mdistiller/mdistiller/dataset/cifar100.py), mdistiller's teacher (the pair base's);
+# best test top-1.
 _base_ = [
     '../_base_/pairs/vgg13_vgg8_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

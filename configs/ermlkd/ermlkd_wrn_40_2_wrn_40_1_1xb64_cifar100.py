@@ -1,7 +1,16 @@
-# ER-MLD, WRN-40-2 -> WRN-40-1, CIFAR-100 (methods_logit.md sections 5 and 4): MLKD with
-# every instance-level KD term entropy-reweighted at its own temperature (T_0 4, 3, 5, 2,
-# 6), MLKD's quirks kept (match_reference=True), KD weight 0.9, CE 0.1 on both views;
-# ER-KD's copy of the MLD configs: lr 0.025, 240 epochs, decays at 150/180/210.
+# ER-MLD, WRN-40-2 -> WRN-40-1, CIFAR-100: MLKD with every instance-level KD term, on
+# both views and at each temperature (T_0 4, 3, 5, 2, 6), weighted by the teacher's
+# entropy at that temperature; MLKD's quirks kept (match_reference=True). Su et al.,
+# "Knowledge From the Dark Side: Entropy-Reweighted Knowledge Distillation", arXiv
+# 2311.13621 v1; no reported number.
+# Recipe (cpsu00/ER-KD@42aa4f1): mdistiller/configs/cifar100/mld/wrn40_2_wrn_40_1.yaml
+# (lr 0.025, 240 epochs, x0.1 after 150/180/210, batch 64 images in two views;
+# mdistiller/script_ER.sh runs its ResNet32x4 -> ResNet8x4 twin with tools/train_mld.py
+# --er 1), KD T 4, KD weight 0.9, CE 0.1 on both views
+# (mdistiller/mdistiller/distillers/MLD.py, engine/cfg.py); strong view:
+# mdistiller/mdistiller/dataset/cifar100.py RandAugment(2, 10) + Cutout (the two-view
+# data base); the rest as ER-KD's trainer: SGD momentum 0.9, weight decay 5e-4, teacher
+# in eval mode, mdistiller's teacher.
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_40_1_cifar100.py',
     '../_base_/datasets/cifar100_bs64_two_views.py',

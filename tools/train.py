@@ -8,6 +8,7 @@ import os
 import os.path as osp
 import sys
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -75,6 +76,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
+        if not torch.cuda.is_available():
+            raise ValueError(
+                '--amp (fp16 with a gradient scaler, MMEngine AmpOptimWrapper) needs a '
+                'GPU, and none is available. On CPU, train the student in bfloat16 with '
+                "--cfg-options model.student_precision='bf16' (and "
+                "model.teacher_precision='bf16'), or drop --amp.")
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
             raise ValueError(f'--amp needs an OptimWrapper/AmpOptimWrapper, the config '
@@ -88,6 +95,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.resume, cfg.load_from = True, args.resume
 
     if args.auto_scale_lr:
+        if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
+            raise ValueError(
+                f'--auto-scale-lr: {args.config} sets no auto_scale_lr.base_batch_size, '
+                'the total batch size its lr was chosen for. Add e.g. '
+                'auto_scale_lr = dict(base_batch_size=64) to the config (or pass '
+                '--cfg-options auto_scale_lr.base_batch_size=64).')
         cfg.auto_scale_lr.enable = True
 
     for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -1,6 +1,7 @@
 import contextlib
 import inspect
 import logging
+import os
 from collections import OrderedDict
 from typing import ContextManager, Dict, List, Optional, Sequence, Set, Tuple, Union
 
@@ -108,6 +109,21 @@ def classifier_layer_path(model: nn.Module) -> str:
             f'No nn.Linear classifier found under {type(model).__name__}.{root}; '
             "declare the penultimate vector's tap, e.g. pooled='head.fc:input'.")
     return f'{root}.{linears[-1]}' if linears[-1] else root
+
+
+def load_configured_weights(model: nn.Module, path: str, role: str) -> None:
+    """Load ``model.<role>_ckpt`` into the model; a missing file is named with the config
+    key and the folder a relative path was resolved against."""
+    try:
+        load_model_weights(model, path, role=role)
+    except FileNotFoundError as error:
+        where = os.path.abspath(os.path.expanduser(path))
+        raise FileNotFoundError(
+            f'model.{role}_ckpt={path!r} does not exist (looked for {where}; a relative '
+            f'path is read from the working directory, {os.getcwd()}). Run from the '
+            'folder the path is relative to (the repository root for the shipped '
+            f'configs), or give an absolute path: --cfg-options model.{role}_ckpt=PATH '
+            '(mim train: --cfg-options as well).') from error
 
 
 def feature_extractor(model: nn.Module, role: str) -> nn.Module:
@@ -565,13 +581,13 @@ class ClassificationDistiller(BaseClassifier):
         if self.teacher is not None:
             self._load_teacher(self.teacher)
         if self.student_ckpt:
-            load_model_weights(self.student, self.student_ckpt, role='student')
+            load_configured_weights(self.student, self.student_ckpt, 'student')
             compat.mark_initialised(self.student)
         super().init_weights()
 
     def _load_teacher(self, teacher: nn.Module) -> None:
         if self.teacher_ckpt:
-            load_model_weights(teacher, self.teacher_ckpt, role='teacher')
+            load_configured_weights(teacher, self.teacher_ckpt, 'teacher')
             # BaseModule.init_weights skips initialised children: keep these weights.
             compat.mark_initialised(teacher)
         elif not getattr(teacher, 'is_init', False):

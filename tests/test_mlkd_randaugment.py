@@ -346,3 +346,30 @@ def test_cifar_two_view_pipeline_builds_and_augments():
     weak, strong = dataset[0]['inputs']
     assert weak.shape == strong.shape == (3, 32, 32)
     assert not (weak == strong).all()
+
+
+def test_streamlined_training_set_is_the_weak_and_the_strong_copy():
+    """StreamLined (SKD, CLKD): ConcatDataset([weak CIFAR-100, strong CIFAR-100]), the
+    strong copy through MLKDRandAugment with 1-bit Posterize; the smoke conversion keeps
+    both parts and their pipelines."""
+    from kd_plugin.apis.smoke import smoke_config
+    cfg = Config.fromfile(
+        str(ROOT / 'configs' / 'skd' / 'skd_resnet32x4_resnet8x4_1xb64_cifar100.py'))
+    dataset = cfg.train_dataloader.dataset
+    assert dataset.type == 'ConcatDataset'
+    weak, strong = dataset.datasets
+    for part in (weak, strong):
+        assert (part.type, part.split, part.data_root) == ('CIFAR100', 'train',
+                                                           'data/cifar100')
+    assert [t['type']
+            for t in weak.pipeline] == ['RandomCrop', 'RandomFlip', 'PackInputs']
+    assert strong.pipeline[:2] == weak.pipeline[:2]
+    assert strong.pipeline[2] == dict(
+        type='MLKDRandAugment', posterize_range=(0, 1), channel_order='rgb')
+
+    init_default_scope('mmpretrain')
+    smoke = DATASETS.build(
+        smoke_config(cfg, iters=2, batch_size=2).train_dataloader.dataset)
+    assert len(smoke) == 4 and [len(d) for d in smoke.datasets] == [2, 2]
+    assert [t.__class__.__name__
+            for t in smoke.datasets[1].pipeline.transforms][2] == 'MLKDRandAugment'

@@ -39,6 +39,14 @@ def _synthetic(dataset: dict, num_samples: int, num_classes: int,
     if isinstance(dataset.get('dataset'), dict):
         inner = _synthetic(dataset['dataset'], num_samples, num_classes, image_size)
         return dict(dataset, dataset=inner)
+    if isinstance(dataset.get('datasets'), (list, tuple)):  # ConcatDataset
+        share = max(1, num_samples // len(dataset['datasets']))
+        return dict(
+            dataset,
+            datasets=[
+                _synthetic(part, share, num_classes, image_size)
+                for part in dataset['datasets']
+            ])
     pipeline = [
         step for step in dataset.get('pipeline', [])
         if not str(step.get('type', '')).startswith('Load')
@@ -152,13 +160,14 @@ def build_smoke_teacher_cache(cfg: Config) -> None:
 
     The config names a cache built over the real training set; the smoke run trains on
     synthetic images, so its cache is built over those, into the run's work dir, from
-    the teacher's (random) weights, as ``tools/build_teacher_cache.py`` would.
+    the teacher's (random) weights, as ``tools/build_teacher_cache.py`` would; a cache
+    left there by another smoke run is replaced.
     """
     if not cfg.model.get('teacher_cache'):
         return
     from kd_plugin.apis.teacher_cache import build_teacher_cache
     cfg.model.teacher_cache = osp.join(cfg.work_dir, 'smoke_teacher_cache.pth')
-    build_teacher_cache(cfg, cfg.model.teacher_cache, progress=False)
+    build_teacher_cache(cfg, cfg.model.teacher_cache, progress=False, overwrite=True)
 
 
 class SmokeConfig(Config):

@@ -1,7 +1,17 @@
-# DKD + logit standardisation, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_logit.md section
-# 13, per-pair values from the README's log-file names): base temperature 2, kd weight
-# 12; beta 2 from the log-file name. LS scales DKD's weights by the kd weight: alpha = 1
-# x 12, beta = 2 x 12. Warm-up 20 epochs and CE weight 1 as DKD, lr 0.05 (pair base).
+# DKD + logit standardisation, WRN-40-2 -> WRN-16-2, CIFAR-100: the recipe of
+# sunshangquan/logit-standardization-KD@f6e5aa5: tools/train.py --cfg
+# configs/cifar100/dkd/wrn_40_2_wrn_16_2.yaml --logit-stand --base-temp 2 --kd-weight 12
+# DKD.BETA 2.0 (the values of the log name logs/DKD/dkd,wrn_40_2,wrn_16_2,2,12,2.0.txt).
+# Paper: Sun, Ren, Li, Wang, Cao, "Logit Standardization in Knowledge Distillation", CVPR
+# 2024, arXiv 2403.01427. The cited 76.39 is the README's DKD+Ours row
+# (sunshangquan/logit-standardization-KD@f6e5aa5:README.md; the README says its values may
+# differ from the logs by averaging and randomness).
+# - Loss: DKD on standardised logits (mdistiller/distillers/DKD.py); train.py sets alpha =
+#   1 x 12, beta = 2 x 12, T 2; CE 1, warm-up 20 epochs (min(epoch / 20, 1) with 1-based
+#   epochs).
+# - Schedule: SGD lr 0.05, momentum 0.9, weight decay 5e-4, batch 64, 240 epochs, x0.1 at
+#   150/180/210.
+# - Teacher: mdistiller's cifar_teachers (the pair base names the converted file).
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -1,6 +1,16 @@
-# KD + logit standardisation, ResNet110 -> ResNet20, CIFAR-100 (methods_logit.md section
-# 13): base temperature 4, kd weight 12 from this pair's log-file name in the README; CE
-# weight 0.1, lr 0.05 (pair base).
+# KD + logit standardisation, ResNet110 -> ResNet20, CIFAR-100: the recipe of
+# sunshangquan/logit-standardization-KD@f6e5aa5: tools/train.py --cfg
+# configs/cifar100/kd/resnet110_resnet20.yaml --logit-stand --base-temp 4 --kd-weight 12
+# (the values of the log name logs/KD/kd,resnet110,resnet20,4,12.txt). Paper: Sun, Ren,
+# Li, Wang, Cao, "Logit Standardization in Knowledge Distillation", CVPR 2024, arXiv
+# 2403.01427. The cited 71.48 is the README's KD+Ours row
+# (sunshangquan/logit-standardization-KD@f6e5aa5:README.md; the README says its values may
+# differ from the logs by averaging and randomness).
+# - Loss: KD on standardised logits (mdistiller/distillers/KD.py), base temperature 4, KD
+#   weight 12, CE 0.1 (the cfg default, left by train.py).
+# - Schedule (the yaml): SGD lr 0.05, momentum 0.9, weight decay 5e-4, batch 64, 240
+#   epochs, x0.1 at 150/180/210.
+# - Teacher: mdistiller's cifar_teachers (the pair base names the converted file).
 _base_ = [
     '../_base_/pairs/resnet110_resnet20_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

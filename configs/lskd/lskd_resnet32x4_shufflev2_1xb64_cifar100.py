@@ -1,6 +1,16 @@
-# KD + logit standardisation, ResNet32x4 -> ShuffleNetV2, CIFAR-100 (methods_logit.md
-# section 13): base temperature 2, kd weight 9 from the repository's default (the README
-# lists no other value for this pair); CE weight 0.1, lr 0.01 (pair base).
+# KD + logit standardisation, ResNet32x4 -> ShuffleNetV2, CIFAR-100: the recipe of
+# sunshangquan/logit-standardization-KD@f6e5aa5: tools/train.py --cfg
+# configs/cifar100/kd/resnet32x4_ShuffleV2.yaml --logit-stand --base-temp 2 --kd-weight 9
+# (the values of the log name logs/KD/kd,resnet32x4,ShuffleV2,2,9.txt). Paper: Sun, Ren,
+# Li, Wang, Cao, "Logit Standardization in Knowledge Distillation", CVPR 2024, arXiv
+# 2403.01427. The cited 75.56 is the README's KD+Ours row
+# (sunshangquan/logit-standardization-KD@f6e5aa5:README.md; the README says its values may
+# differ from the logs by averaging and randomness).
+# - Loss: KD on standardised logits (mdistiller/distillers/KD.py), base temperature 2, KD
+#   weight 9, CE 0.1 (the cfg default, left by train.py).
+# - Schedule (the yaml): SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 64, 240
+#   epochs, x0.1 at 150/180/210.
+# - Teacher: mdistiller's cifar_teachers (the pair base names the converted file).
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -12,3 +22,5 @@ model = dict(
     distill_losses=dict(
         loss_lskd=dict(type='LSKDLoss', temperature=2.0, loss_weight=9.0)),
     student_loss_weight=0.1)
+
+optim_wrapper = dict(optimizer=dict(lr=0.01))

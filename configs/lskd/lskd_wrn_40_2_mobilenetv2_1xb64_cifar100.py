@@ -1,6 +1,16 @@
-# KD + logit standardisation, WRN-40-2 -> MobileNetV2, CIFAR-100 (methods_logit.md
-# section 13): base temperature 3, kd weight 9 from this pair's log-file name in the
-# README; CE weight 0.1, lr 0.01 (pair base).
+# KD + logit standardisation, WRN-40-2 -> MobileNetV2, CIFAR-100: the recipe of
+# sunshangquan/logit-standardization-KD@f6e5aa5: tools/train.py --cfg
+# configs/cifar100/kd/wrn_40_2_MobileNetV2.yaml --logit-stand --base-temp 3 --kd-weight 9
+# (the values of the log name logs/KD/kd,wrn_40_2,MobileNetV2,3,9.txt). Paper: Sun, Ren,
+# Li, Wang, Cao, "Logit Standardization in Knowledge Distillation", CVPR 2024, arXiv
+# 2403.01427. The cited 69.23 is the README's KD+Ours row
+# (sunshangquan/logit-standardization-KD@f6e5aa5:README.md; the README says its values may
+# differ from the logs by averaging and randomness).
+# - Loss: KD on standardised logits (mdistiller/distillers/KD.py), base temperature 3, KD
+#   weight 9, CE 0.1 (the cfg default, left by train.py).
+# - Schedule (the yaml): SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 64, 240
+#   epochs, x0.1 at 150/180/210.
+# - Teacher: mdistiller's cifar_teachers (the pair base names the converted file).
 _base_ = [
     '../_base_/pairs/wrn_40_2_mobilenetv2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -12,3 +22,5 @@ model = dict(
     distill_losses=dict(
         loss_lskd=dict(type='LSKDLoss', temperature=3.0, loss_weight=9.0)),
     student_loss_weight=0.1)
+
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,9 +1,20 @@
-# MLKD + logit standardisation, WRN-40-2 -> MobileNetV2, CIFAR-100 (methods_logit.md
-# sections 13 and 4): LS on the instance-level KD terms of both views (CC / BC and the
-# masks on the raw logits, as the LS repository's MLKD.py), base temperature 2 = T_0, kd
-# weight 9 (the README's log-file names), CE 0.1 on both views; lr 0.01, 480 epochs with
-# the standard decays at 150/180/210 (no MLKD config for this pair in the spec: MLKD's
-# rule (0.025, 0.01 and 480 epochs for MobileNetV2 students)).
+# MLKD + logit standardisation, WRN-40-2 -> MobileNetV2, CIFAR-100: the recipe of
+# sunshangquan/logit-standardization-KD@f6e5aa5: tools/train.py --cfg
+# configs/cifar100/mlkd/wrn_40_2_MobileNetV2.yaml --logit-stand --base-temp 2 --kd-weight
+# 9; the README links no log for this pair. Paper: Sun, Ren, Li, Wang, Cao, "Logit
+# Standardization in Knowledge Distillation", CVPR 2024, arXiv 2403.01427. The cited 71.61
+# is the README's MLKD+Ours row (sunshangquan/logit-standardization-KD@f6e5aa5:README.md;
+# the README says its values may differ from the logs by averaging and randomness).
+# - Loss: mdistiller/distillers/MLKD.py of that repository, MLKD
+#   (Jin-Ying/Multi-Level-Logit-Distillation@5ee473f) with standardised logits in the
+#   instance-level KD terms (CC / BC and the masks on the raw logits); base temperature 2
+#   = T_0, KD weight 9, CE 0.1 on each view (train.py sets KD.TEMPERATURE and
+#   KD.LOSS.KD_WEIGHT).
+# - Data: a weak and a strong view (../_base_/datasets/cifar100_bs64_two_views.py; the
+#   repository's mdistiller/dataset/cifar100.py is MLKD's).
+# - Schedule (the yaml): SGD lr 0.005, momentum 0.9, weight decay 5e-4, batch 64, 480
+#   epochs, x0.1 at 150/180/210.
+# - Teacher: mdistiller's cifar_teachers (the pair base names the converted file).
 _base_ = [
     '../_base_/pairs/wrn_40_2_mobilenetv2_cifar100.py',
     '../_base_/datasets/cifar100_bs64_two_views.py',
@@ -20,5 +31,5 @@ model = dict(
         loss_cls_strong=dict(type='StrongViewCELoss', loss_weight=0.1)),
     student_loss_weight=0.1)
 
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+optim_wrapper = dict(optimizer=dict(lr=0.005))
 train_cfg = dict(max_epochs=480)

@@ -1,6 +1,16 @@
-# MLKD (Multi-Level Logit Distillation), CIFAR-100: methods_logit.md section 4 (the
-# original): T_0 4, KD weight 0.9, CE 0.1 on both views, lr 0.01, 960 epochs with the
-# standard decays at 150/180/210 (kept for the longer runs, as the original).
+# MLKD, ResNet32x4 -> ShuffleNetV1, CIFAR-100: the recipe of
+# Jin-Ying/Multi-Level-Logit-Distillation@5ee473f:
+# configs/cifar100/ours/res32x4_shuv1.yaml (tools/train_ours.py, SOLVER.TRAINER "ours").
+# Paper: Jin, Wang, Lin, "Multi-Level Logit Distillation", CVPR 2023. No number is cited
+# for this pair.
+# - Loss: mdistiller/distillers/KD_ours.py with the defaults of mdistiller/engine/cfg.py:
+#   T_0 4, KD weight 0.9, CE 0.1 on each view (the weak view's is the head's loss_cls, the
+#   strong view's StrongViewCELoss).
+# - Data: a weak and a strong view (../_base_/datasets/cifar100_bs64_two_views.py: the
+#   original's RandAugment(2, 10) + Cutout, mdistiller/dataset/cifar100.py).
+# - Schedule: SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 64, 960 epochs, x0.1 at
+#   150/180/210 (the yaml keeps these stages for the longer run).
+# - Teacher: mdistiller's cifar_teachers (the pair base names the converted file).
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
     '../_base_/datasets/cifar100_bs64_two_views.py',

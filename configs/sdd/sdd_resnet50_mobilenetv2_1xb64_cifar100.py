@@ -1,7 +1,15 @@
-# SD-KD, resnet50_mobilenetv2: methods_logit.md section 10 (SDD's scripts): pyramid levels
-# [1, 2, 4], T 4, KD weight 0.9, CE 0.1; learning rate from the pair base (0.01 for
-# MobileNetV2 / ShuffleNet students). The zoo's default taps give each model's last stage
-# map, which SDDLoss pools into regions for the model's own classifier.
+# SD-KD, ResNet50 -> MobileNetV2, CIFAR-100: the recipe of
+# shicaiwei123/SDD-CVPR2024@e412036: train_origin.py --cfg
+# configs/cifar100/sdd_kd/res50_mv2.yaml --M [1,2,4] (teacher_vgg.sh). Paper: Wei, Luo,
+# Luo, "Scale Decoupled Distillation", CVPR 2024, arXiv 2403.13512. The cited 69.55 is the
+# SD-KD value of shicaiwei123/SDD-CVPR2024@e412036:cifar100.png (the README's CIFAR-100
+# table).
+# - Loss: KD on every region of the pyramid (mdistiller/distillers/SDD_KD.py), T 4, KD
+#   weight 0.9, CE 0.1 (CFG.KD), no warm-up (commented out in the code).
+# - Schedule (the yaml): SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 64 on one
+#   GPU, 240 epochs, x0.1 at 150/180/210.
+# - Teacher: the CRD release fetched by fetch_pretrained_teachers.sh; the pair base names
+#   mdistiller's cifar_teachers, files of the same names (byte identity unverified).
 _base_ = [
     '../_base_/pairs/resnet50_mobilenetv2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -14,3 +22,5 @@ model = dict(
         loss_sdd=dict(type='SDDLoss', levels=(1, 2,
                                               4), temperature=4.0, loss_weight=0.9)),
     student_loss_weight=0.1)
+
+optim_wrapper = dict(optimizer=dict(lr=0.01))

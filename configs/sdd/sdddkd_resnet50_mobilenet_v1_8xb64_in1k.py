@@ -1,7 +1,20 @@
-# SD-DKD, ResNet-50 -> MobileNetV1, ImageNet-1k (methods_logit.md section 10, SDD's
-# run.sh): pyramid levels [1, 2, 4], DKD with T 1, alpha 1, beta 2.0, warm-up 1 epoch, CE
-# weight 1; 8 GPUs x 64 images, lr 0.2 (mdistiller's ImageNet recipe; SDD's run.sh used
-# batch 256).
+# SD-DKD, ResNet-50 -> MobileNetV1, ImageNet-1k: the recipe of
+# shicaiwei123/SDD-CVPR2024@e412036: python -m torch.distributed.launch --nproc_per_node=2
+# train.py --cfg configs/imagenet/r50_mv2/sdd_dkd.yaml --M [1,2,4] (run.sh). Paper: Wei,
+# Luo, Luo, "Scale Decoupled Distillation", CVPR 2024, arXiv 2403.13512. The cited 73.08
+# is the SD-DKD top-1 of shicaiwei123/SDD-CVPR2024@e412036:ImageNet.png (the README's
+# ImageNet table) and of run.sh.
+# - Loss: DKD on every region of the pyramid (mdistiller/distillers/SDD_DKD.py, levels
+#   [1,2,4]), alpha 1, beta 2.0, T 1, CE 1 (the yaml); train.py forces the warm-up to 1
+#   epoch.
+# - Batch: SOLVER.BATCH_SIZE 256 per process x 2 = 512 (8 GPUs x 64 here).
+# - BN: train.py converts the distiller to SyncBatchNorm, so the student's batch
+#   statistics cover the whole batch of 512: sync_bn='torch' (MMEngine converts the model
+#   under a distributed launcher; the teacher stays in eval and uses its running
+#   statistics).
+# - Schedule (the yaml): SGD lr 0.2, momentum 0.9, weight decay 1e-4, 100 epochs, x0.1 at
+#   30/60/90.
+# - Teacher: torchvision's V1 weights (the pair base).
 _base_ = [
     '../_base_/pairs/resnet50_mobilenet_v1_in1k.py',
     'mmpretrain::_base_/datasets/imagenet_bs32.py',
@@ -26,3 +39,4 @@ model = dict(
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=0.2))
 auto_scale_lr = dict(base_batch_size=512)
+sync_bn = 'torch'

@@ -1,8 +1,16 @@
-# SD-DKD, ResNet50 -> MobileNetV2, CIFAR-100 (methods_logit.md sections 3 and 10;
-# reference shicaiwei123/SDD-CVPR2024 SDD_DKD.py::multi_dkd): DKD on every spatial-pyramid
-# region, levels [1, 2, 4] (N = 21), complementary regions weighted 2, rows divided by N *
-# B; alpha 1, beta 8.0 (DKD's per-pair table, section 3), T 4, warm-up 20 epochs, CE
-# weight 1, lr 0.01 (pair base).
+# SD-DKD, ResNet50 -> MobileNetV2, CIFAR-100: the recipe of
+# shicaiwei123/SDD-CVPR2024@e412036: train_origin.py --cfg
+# configs/cifar100/sdd_dkd/res50_mv2.yaml --M [1,2,4] (teacher_vgg.sh). Paper: Wei, Luo,
+# Luo, "Scale Decoupled Distillation", CVPR 2024, arXiv 2403.13512. The cited 71.36 is the
+# SD-DKD value of shicaiwei123/SDD-CVPR2024@e412036:cifar100.png (the README's CIFAR-100
+# table).
+# - Loss: DKD on every region of the pyramid (mdistiller/distillers/SDD_DKD.py), alpha 1,
+#   beta 8.0 (the cfg default; the yaml sets none), T 4, CE 1, warm-up 20 epochs
+#   (train_origin.py --warmup 20, min(epoch / 20, 1) with 1-based epochs).
+# - Schedule (the yaml): SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 64 on one
+#   GPU, 240 epochs, x0.1 at 150/180/210.
+# - Teacher: the CRD release fetched by fetch_pretrained_teachers.sh; the pair base names
+#   mdistiller's cifar_teachers, files of the same names (byte identity unverified).
 _base_ = [
     '../_base_/pairs/resnet50_mobilenetv2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -24,3 +32,5 @@ model = dict(
                 complementary_weight=2.0,
                 loss_weight=1.0))),
     student_loss_weight=1.0)
+
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,10 +1,16 @@
-# SD-NKD, ResNet32x4 -> ShuffleNetV2, CIFAR-100 (methods_logit.md sections 8 and 10;
-# reference shicaiwei123/SDD-CVPR2024 SDD_nkd.py::multi_nkd_loss): NKD on every
-# spatial-pyramid region, levels [1, 2, 4] (N = 21), complementary regions weighted 2,
-# rows divided by N * B; T = CFG.DKD.T 4, gamma = the pair's DKD beta 8.0, warm-up
-# CFG.DKD.WARMUP 20, CE weight 1, lr 0.01 (pair base). match_reference=True keeps the
-# reference's all-ones mask (label class inside the "non-target" part); False is the fixed
-# NKD.
+# SD-NKD, ResNet32x4 -> ShuffleNetV2, CIFAR-100: the recipe of
+# shicaiwei123/SDD-CVPR2024@e412036: train_origin.py --cfg
+# configs/cifar100/sdd_nkd/res32x4_shuv2.yaml --M [1,2,4] (teacher_resnet32x4.sh). Paper:
+# Wei, Luo, Luo, "Scale Decoupled Distillation", CVPR 2024, arXiv 2403.13512. The cited
+# 77.07 is the SD-NKD value of shicaiwei123/SDD-CVPR2024@e412036:cifar100.png (the
+# README's CIFAR-100 table).
+# - Loss: NKD on every region of the pyramid (mdistiller/distillers/SDD_nkd.py): T = DKD.T
+#   4, gamma = DKD.BETA 8.0, warm-up DKD.WARMUP 20, CE 1; match_reference=True keeps the
+#   code's all-ones mask.
+# - Schedule (the yaml): SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 64 on one
+#   GPU, 240 epochs, x0.1 at 150/180/210.
+# - Teacher: the CRD release fetched by fetch_pretrained_teachers.sh; the pair base names
+#   mdistiller's cifar_teachers, files of the same names (byte identity unverified).
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -26,3 +32,5 @@ model = dict(
                 complementary_weight=2.0,
                 loss_weight=1.0))),
     student_loss_weight=1.0)
+
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,8 +1,24 @@
-# Energy DKD, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_logit.md section 7; reference
-# Seonghak35/EnergyKD, CFG.energyDKD / CFG.ENERGY): DKD with Energy KD's per-sample
-# temperature (2 / 4 / 6, the code's mapping) in TCKD and NCKD, alpha 1, beta 8.0, warm-up
-# 20 epochs, CE weight 1. Thresholds: 20% / 20% energy quantiles (T_e 4), computed before
-# training by EnergyThresholdHook. lr 0.05 (pair base).
+# Energy DKD, WRN-40-2 -> WRN-16-2, CIFAR-100: a named extrapolation:
+# Seonghak35/EnergyKD@76c6512 publishes an Energy DKD config only for VGG13 -> VGG8; this
+# one takes the cfg defaults (CFG.energyDKD, CFG.ENERGY) and that config's schedule, with
+# mdistiller's lr for the student. Paper: Kim, Ham, Lee, Jang, Kim, "Maximizing
+# Discrimination Capability of Knowledge Distillation with Energy Function",
+# Knowledge-Based Systems 296:111911 (2024), arXiv 2311.14334. No number is cited (the
+# repository publishes none).
+# - Loss: mdistiller/distillers/energyDKD.py: DKD with the per-sample energy temperature
+#   (2 / 4 / 6, the code's mapping) in both terms, alpha 1, beta 8, the cfg default
+#   (CFG.energyDKD.BETA); DKD's beta for this pair is 6
+#   (megvii-research/mdistiller@a08d46f:configs/cifar100/dkd/); the one published Energy
+#   DKD config uses DKD's beta of its pair, so beta=6.0 would follow that practice; CE 1,
+#   warm-up 20 epochs (min(epoch / 20, 1), 1-based).
+# - Thresholds: energy quantiles 0.2 / 0.2, the CFG.ENERGY defaults, T_e 4
+#   (EnergyThresholdHook, as cal_energy).
+# - Schedule: SGD lr 0.05, momentum 0.9, weight decay 5e-4, batch 64, 360 epochs, x0.1 at
+#   150/180/210/240/270/300.
+# - Teacher: mdistiller's cifar_teachers (the pair base). The original loads
+#   download_ckpts/cifar_teachers/<arch>_vanilla/ckpt_epoch_240.pth and its README says
+#   the teachers can be trained with its configs/cifar100/teacher/*.yaml; which files
+#   produced its runs is unverified.
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -29,7 +45,5 @@ custom_hooks = [
     dict(type='EnergyThresholdHook', low_rate=0.2, high_rate=0.2, energy_temperature=4.0)
 ]
 
-# The reference's Energy DKD schedule: 360 epochs, x0.1 after 150/180/210/240/270/300
-# (1-based `epoch > stage`; MMEngine's 0-based milestones decay at the same epochs).
 param_scheduler = dict(milestones=[150, 180, 210, 240, 270, 300])
 train_cfg = dict(max_epochs=360)

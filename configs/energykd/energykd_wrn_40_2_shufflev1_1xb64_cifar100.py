@@ -1,9 +1,23 @@
-# Energy KD, WRN-40-2 -> ShuffleNetV1, CIFAR-100 (methods_logit.md section 7; reference
-# Seonghak35/EnergyKD, CFG.energyKD / CFG.ENERGY): KD with a per-sample temperature from
-# the teacher energy, T 2 / 4 / 6 for low / mid / high energy (the code's mapping,
-# match_reference=True), KD weight 0.9, CE weight 0.1. Thresholds: 20% / 20% quantiles
-# of the teacher energies (T_e 4) over the training set, computed before training by
-# EnergyThresholdHook. lr 0.01 (pair base).
+# Energy KD, WRN-40-2 -> ShuffleNetV1, CIFAR-100: a named extrapolation:
+# Seonghak35/EnergyKD@76c6512 has no config for this pair; this one takes its energy_kd
+# cfg defaults (CFG.energyKD, CFG.ENERGY) and the schedule of its energy_kd yamls, with
+# mdistiller's lr for the student. Paper: Kim, Ham, Lee, Jang, Kim, "Maximizing
+# Discrimination Capability of Knowledge Distillation with Energy Function",
+# Knowledge-Based Systems 296:111911 (2024), arXiv 2311.14334. No number is cited (the
+# repository publishes none).
+# - Loss: mdistiller/distillers/energyKD.py: per-sample temperature from the teacher
+#   energy, T 2 / 4 / 6 for low / mid / high energy (the code's mapping,
+#   match_reference=True), KD weight 0.9, CE 0.1 (CFG.energyKD).
+# - Thresholds: energy quantiles 0.2 / 0.2 (CFG.ENERGY defaults), T_e 4, from
+#   mdistiller/engine/utils.py cal_energy over the training set before training
+#   (EnergyThresholdHook).
+# - Schedule: SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 64, 360 epochs, x0.1 at
+#   150/180/210/240/270/300 (1-based epoch > stage; MMEngine's 0-based milestones decay at
+#   the same epochs).
+# - Teacher: mdistiller's cifar_teachers (the pair base). The original loads
+#   download_ckpts/cifar_teachers/<arch>_vanilla/ckpt_epoch_240.pth and its README says
+#   the teachers can be trained with its configs/cifar100/teacher/*.yaml; which files
+#   produced its runs is unverified.
 _base_ = [
     '../_base_/pairs/wrn_40_2_shufflev1_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -27,7 +41,6 @@ custom_hooks = [
     dict(type='EnergyThresholdHook', low_rate=0.2, high_rate=0.2, energy_temperature=4.0)
 ]
 
-# The reference's Energy KD schedule: 360 epochs, x0.1 after 150/180/210/240/270/300
-# (1-based `epoch > stage`; MMEngine's 0-based milestones decay at the same epochs).
+optim_wrapper = dict(optimizer=dict(lr=0.01))
 param_scheduler = dict(milestones=[150, 180, 210, 240, 270, 300])
 train_cfg = dict(max_epochs=360)

@@ -1,8 +1,20 @@
-# HE-DA (energyAUG), wrn_40_2_wrn_16_2 on CIFAR-100 (methods_logit.md section 7; reference
-# Seonghak35/EnergyKD, CFG.energyAUG): KD (T 4, weight 0.9, CE 0.1) plus the same KD on an
-# auxiliary batch, [x_0, x_1] + the teacher's high-energy images, CutMixed (lam ~ Beta(1,
-# 1)). Thresholds: LOW_RATE 0, HIGH_RATE 0.5. Standard 240-epoch schedule and learning
-# rate of the pair base.
+# HE-DA (energyAUG), WRN-40-2 -> WRN-16-2, CIFAR-100: the recipe of
+# Seonghak35/EnergyKD@76c6512: tools/train.py --cfg
+# configs/cifar100/energy_aug/wrn40_2_wrn16_2.yaml --energy. Paper: Kim, Ham, Lee, Jang,
+# Kim, "Maximizing Discrimination Capability of Knowledge Distillation with Energy
+# Function", Knowledge-Based Systems 296:111911 (2024), arXiv 2311.14334. No number is
+# cited (the repository publishes none).
+# - Loss: mdistiller/distillers/energyAUG.py: KD (T 4, weight 0.9, CE 0.1) plus the same
+#   KD on an auxiliary batch, [x_0, x_1] + the teacher's high-energy images, CutMixed (lam
+#   ~ Beta(1, 1)). As published the code stops in pdb.set_trace() every step and uses
+#   np.int (NumPy < 1.24); the recipe is read from it.
+# - Thresholds: LOW_RATE 0, HIGH_RATE 0.5 (the yaml), T_e 4.
+# - Schedule: SGD lr 0.05, momentum 0.9, weight decay 5e-4, batch 64, 240 epochs, x0.1 at
+#   150/180/210.
+# - Teacher: mdistiller's cifar_teachers (the pair base). The original loads
+#   download_ckpts/cifar_teachers/<arch>_vanilla/ckpt_epoch_240.pth and its README says
+#   the teachers can be trained with its configs/cifar100/teacher/*.yaml; which files
+#   produced its runs is unverified.
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

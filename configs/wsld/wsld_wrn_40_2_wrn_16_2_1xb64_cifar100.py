@@ -1,7 +1,16 @@
-# WSLD, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_logit.md section 8). The spec gives no
-# per-pair WSLD value: cls_KD's CIFAR default T 4, alpha (loss_weight) 2.25, added to
-# the student CE at weight 1, lr 0.05 (pair base). The pair is one of the standard
-# mdistiller CIFAR-100 pairs (no WSLD result is recorded in the spec).
+# WSLD, WRN-40-2 -> WRN-16-2, CIFAR-100: a named extrapolation, the WSLD loss of the
+# unofficial port yzd-v/cls_KD@1e5d48f:mmcls/models/dis_losses/wsld.py on the mdistiller
+# CIFAR-100 recipe. Paper: Zhou, Song, Chen, Zhou, Wang, Yuan, Zhang, "Rethinking Soft
+# Labels for Knowledge Distillation: A Bias-Variance Tradeoff Perspective", ICLR 2021,
+# arXiv 2102.00650. No number is cited. The official code,
+# bellymonster/Weighted-Soft-Label-Distillation@67820dd, is ImageNet-only; no source has a
+# CIFAR recipe for this pair.
+# - Loss: T 4, alpha 2.25 (the CIFAR values of yzd-v/cls_KD@1e5d48f:
+#   configs/distillers/cifar100/res34_distill_res18_cifar.py), CE 1; the official
+#   weighting formula.
+# - Schedule (mdistiller's, megvii-research/mdistiller@a08d46f:configs/cifar100/): SGD lr
+#   0.05, momentum 0.9, weight decay 5e-4, batch 64, 240 epochs, x0.1 at 150/180/210.
+# - Teacher: mdistiller's cifar_teachers (the pair base names the converted file).
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -1,8 +1,16 @@
-# ER-FCFD, ResNet32x4 -> ResNet8x4, CIFAR-100 (methods_feature.md 3.13): FCFD (same
-# stages, bridges, paths and per-pair settings as fcfd_resnet32x4_resnet8x4: L2 weight 5,
-# warm-up 20, KD T 4, mixed KL weight 1, CE weight 1, teacher BN in train mode, Nesterov,
-# lr 0.05) with every per-sample term weighted by the teacher's entropy at T 4; the
-# reference's broadcasting of the final pooled L2 term (mean entropy) is reproduced.
+# ER-FCFD, ResNet32x4 -> ResNet8x4, CIFAR-100: FCFD (fcfd_resnet32x4_resnet8x4: same
+# stages, bridges, paths and settings) with every per-sample term weighted by the
+# teacher's entropy at t_H 4, the reference's broadcast of the final pooled L2 term
+# (mean entropy) kept (match_reference=True). Su et al., "Knowledge From the Dark Side:
+# Entropy-Reweighted Knowledge Distillation", arXiv 2311.13621; reported 77.50
+# (second-hand, see configs/erfcfd/README.md).
+# Recipe (cpsu00/ER-KD@42aa4f1, ER-FCFD/classification/):
+# experiments/cifar/script_ER_FCFD.sh (this pair, seed 1) with train_lr0.05.sh (batch
+# 64, lr 0.05) and resnet8x4-resnet32x4.yaml (T 4, weight_l2 5, KD 1, mixed-path KL 1;
+# byte-identical to LiuDongyang6/FCFD@2aefb7b's); cifar/main.py: FCFD's trainer
+# (Nesterov, momentum 0.9, weight decay 5e-4, milestones 150/180/210, L2 warm-up (e + 1)
+# / 20, teacher BatchNorm in train mode: teacher_norm_train=True), entropy at t_H 4
+# (l.305); RepDistiller normalisation; mdistiller's teacher.
 _base_ = [
     '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

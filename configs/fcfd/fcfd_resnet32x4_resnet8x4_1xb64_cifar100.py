@@ -1,9 +1,17 @@
-# FCFD, ResNet32x4 -> ResNet8x4, CIFAR-100 (methods_feature.md 3.12; reference
-# LiuDongyang6/FCFD experiments/cifar resnet8x4-resnet32x4): 4 stages (stem, layer1-3),
-# bridges both ways, 2 sampled mixed paths per step, L2 weight 5 with a 20-epoch warm-up,
-# KD at T 4 (weight 1), mixed-path KL weight 1, CE weight 1. As the reference: the
-# teacher's BN layers stay in train mode (batch statistics; the mixed paths keep their
-# own per-path BN statistics), SGD with Nesterov, lr 0.05, batch 64, 240 epochs.
+# FCFD, ResNet32x4 -> ResNet8x4, CIFAR-100: 4 stages (stem + 3), bridges both ways, 2
+# sampled mixed paths per step, per-path BN statistics. Liu, Kan, Shan, Chen,
+# "Function-Consistent Feature Distillation", ICLR 2023 (arXiv 2304.11832); reported
+# 76.62 (second-hand, see configs/fcfd/README.md).
+# Recipe (LiuDongyang6/FCFD@2aefb7b, classification/): experiments/cifar/train_lr0.05.sh
+# (batch 64, lr 0.05), experiments/cifar/resnet8x4-resnet32x4.yaml (T 4, weight_l2 5,
+# student KD 1, mixed-path KL 1); classification/cifar/main.py (SGD momentum 0.9,
+# Nesterov, weight decay 5e-4 on every parameter, l.48-57 and l.209-210; 240 epochs with
+# MultiStepLR([150, 180, 210]) stepped at the start of each 0-based epoch, the MMEngine
+# milestones; L2 warm-up min(1, (e + 1) / 20) for 0-based e, l.323; the MetaModel in
+# train mode, so the frozen teacher's BatchNorm too, l.280: teacher_norm_train=True;
+# best test top-1), classification/data_loader.py (RepDistiller normalisation, l.21),
+# the CRD/RepDistiller teachers (classification/README.md; mdistiller ships the same
+# files, the pair base).
 _base_ = [
     '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

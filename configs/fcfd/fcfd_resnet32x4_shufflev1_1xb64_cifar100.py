@@ -1,10 +1,18 @@
-# FCFD, ResNet32x4 -> ShuffleNetV1, CIFAR-100 (methods_feature.md 3.12; reference
-# pair ShuffleV1-resnet32x4): 4 stages. The reference splits ShuffleNetV1 before the
-# ReLU of each stage ('beforerelu'): its stage outputs (the student features bridged
-# into teacher space) are the pre-ReLU maps, bridges into the student have no
-# activation and the student's next stage starts with a ReLU. L2 weight 5 with a
-# 20-epoch warm-up, KD at T 8 (weight 1), mixed-path KL weight 1, CE weight 1. Teacher
-# BN in train mode, Nesterov, lr 0.01 (from the base), batch 64.
+# FCFD, ResNet32x4 -> ShuffleNetV1, CIFAR-100: 4 stages (stem + 3), bridges both ways, 2
+# sampled mixed paths per step, per-path BN statistics. Liu, Kan, Shan, Chen,
+# "Function-Consistent Feature Distillation", ICLR 2023 (arXiv 2304.11832); reported
+# 78.12 (second-hand, see configs/fcfd/README.md).
+# Recipe (LiuDongyang6/FCFD@2aefb7b, classification/): experiments/cifar/train_lr0.01.sh
+# (batch 64, lr 0.01), experiments/cifar/ShuffleV1-resnet32x4.yaml (T 8, weight_l2 5,
+# student KD 1, mixed-path KL 1); classification/models/ShuffleNetv1.py stage_input
+# "beforerelu", models/resnet.py "afterrelu"; classification/cifar/main.py (SGD momentum
+# 0.9, Nesterov, weight decay 5e-4 on every parameter, l.48-57 and l.209-210; 240 epochs
+# with MultiStepLR([150, 180, 210]) stepped at the start of each 0-based epoch, the
+# MMEngine milestones; L2 warm-up min(1, (e + 1) / 20) for 0-based e, l.323; the
+# MetaModel in train mode, so the frozen teacher's BatchNorm too, l.280:
+# teacher_norm_train=True; best test top-1), classification/data_loader.py (RepDistiller
+# normalisation, l.21), the CRD/RepDistiller teachers (classification/README.md;
+# mdistiller ships the same files, the pair base).
 _base_ = [
     '../_base_/pairs/resnet32x4_shufflev1_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',
@@ -40,4 +48,4 @@ model = dict(
     teacher_norm_train=True,
     student_loss_weight=1.0)
 
-optim_wrapper = dict(optimizer=dict(nesterov=True))
+optim_wrapper = dict(optimizer=dict(lr=0.01, nesterov=True))

@@ -1,8 +1,18 @@
-# FCFD, WRN-40-2 -> WRN-16-2, CIFAR-100 (methods_feature.md 3.12; reference
-# experiments/cifar/wrn_16_2-wrn_40_2.yaml): 4 stages (conv1, block1, block2, block3 +
-# the final bn1), raw block outputs ('beforebn': bridges into a WRN have no
-# activation), L2 weight 5 with a 20-epoch warm-up, KD at T 4 (weight 1), mixed-path KL
-# weight 0.2, CE weight 1. Teacher BN in train mode, Nesterov, lr 0.05, batch 64.
+# FCFD, WRN-40-2 -> WRN-16-2, CIFAR-100: 4 stages (conv1, block1, block2, block3 + the
+# final bn1) cut at the raw block outputs ('beforebn': bridges into a WRN have no
+# activation), bridges both ways, 2 sampled mixed paths per step, per-path BN
+# statistics. Liu, Kan, Shan, Chen, "Function-Consistent Feature Distillation", ICLR 2023
+# (arXiv 2304.11832); no reported number.
+# Recipe (LiuDongyang6/FCFD@2aefb7b, classification/): experiments/cifar/train_lr0.05.sh
+# (batch 64, lr 0.05), experiments/cifar/wrn_16_2-wrn_40_2.yaml (T 4, weight_l2 5,
+# student KD 1, mixed-path KL 0.2); classification/models/wrn.py stage_input "beforebn";
+# classification/cifar/main.py (SGD momentum 0.9, Nesterov, weight decay 5e-4 on every
+# parameter, l.48-57 and l.209-210; 240 epochs with MultiStepLR([150, 180, 210]) stepped
+# at the start of each 0-based epoch, the MMEngine milestones; L2 warm-up min(1, (e + 1)
+# / 20) for 0-based e, l.323; the MetaModel in train mode, so the frozen teacher's
+# BatchNorm too, l.280: teacher_norm_train=True; best test top-1),
+# classification/data_loader.py (RepDistiller normalisation, l.21), the CRD/RepDistiller
+# teachers (classification/README.md; mdistiller ships the same files, the pair base).
 _base_ = [
     '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
     '../_base_/datasets/cifar100_bs64.py',

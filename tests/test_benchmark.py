@@ -69,3 +69,24 @@ def test_cli_amp_and_json(tmp_path, capsys):
     assert saved['losses_finite']
     assert all(_positive_finite(v['median_s']) for v in saved['variants'].values())
     assert '| distill |' in capsys.readouterr().out
+
+
+def test_compiled_variants_and_their_compile_time_are_reported():
+    """--compile adds every variant compiled (interleaved with the eager ones), times
+    its first, compiling call apart and reports compiled / eager ratios (aot_eager here:
+    it traces what inductor compiles, without code generation)."""
+    report = run_benchmark(
+        CONFIG,
+        iters=1,
+        warmup=0,
+        batch_size=2,
+        memory=False,
+        compile_cfg=dict(backend='aot_eager'))
+    for name in VARIANTS:
+        compiled = report['variants'][f'{name}_compiled']
+        assert _positive_finite(compiled['compile_s']) and compiled['finite']
+        assert _positive_finite(report['ratio_compiled_over_eager_cpu'][name])
+        assert 'compile_s' not in report['variants'][name]
+    assert _positive_finite(report['ratio_compiled_cpu_time'])
+    table = format_table(report)
+    assert '| distill_compiled |' in table and 'compiled / eager (CPU time)' in table

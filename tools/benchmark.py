@@ -51,6 +51,22 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--profile',
         action='store_true',
         help='also print torch.profiler tables of one step per variant')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help="also time every variant with the distiller's compile "
+        'option (torch.compile of both feature extractors), '
+        'interleaved with the eager ones; the first, compiling call '
+        'is reported apart')
+    parser.add_argument(
+        '--compile-backend',
+        default='inductor',
+        help='torch.compile backend (default inductor)')
+    parser.add_argument(
+        '--compile-mode',
+        default=None,
+        help='torch.compile mode (default, reduce-overhead, '
+        'max-autotune)')
     parser.add_argument('--out', help='write the report as JSON here')
     return parser.parse_args(argv)
 
@@ -67,7 +83,9 @@ def main(argv=None) -> dict:
         args.amp,
         memory=not args.no_memory,
         cached=not args.no_cached,
-        channels_last=args.channels_last)
+        channels_last=args.channels_last,
+        compile_cfg=dict(backend=args.compile_backend, mode=args.compile_mode)
+        if args.compile else None)
     print(format_table(report))
     print(f"cache: {report['cache']['status']} ({report['cache']['why']})")
     if report['memory_method']:

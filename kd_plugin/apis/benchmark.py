@@ -462,6 +462,26 @@ def cache_status(model: nn.Module, timed: bool = False) -> dict:
     return dict(applicable=False, status='not applicable', why=why)
 
 
+def compiled_steps(cfg, model: nn.Module, batch: dict, device: str, amp: bool,
+                   cached: bool, compile_cfg: dict) -> Tuple[dict, dict]:
+    """The variants of a second distiller with ``compile=compile_cfg`` and ``model``'s
+    weights, named ``<variant>_compiled``, and the seconds each one's first call took
+    (it compiles the forward and, for training steps, the backward)."""
+    compiled_cfg = copy.deepcopy(cfg)
+    compiled_cfg.model.compile = dict(compile_cfg)
+    compiled = build_model(compiled_cfg, device)
+    compiled.load_state_dict(model.state_dict())
+    steps, _ = make_steps(compiled_cfg, compiled, batch, device, amp, cached=cached)
+    compile_s = {}
+    for name, step in steps.items():
+        _sync(device)
+        start = time.perf_counter()
+        step()
+        _sync(device)
+        compile_s[f'{name}_compiled'] = time.perf_counter() - start
+    return {f'{name}_compiled': step for name, step in steps.items()}, compile_s
+
+
 def run_benchmark(config: str,
                   iters: int = 10,
                   warmup: int = 2,
@@ -471,10 +491,14 @@ def run_benchmark(config: str,
                   amp: bool = False,
                   memory: bool = True,
                   cached: bool = True,
-                  channels_last: bool = False) -> dict:
+                  channels_last: bool = False,
+                  compile_cfg: Optional[dict] = None) -> dict:
     """Time the variants of ``config`` interleaved; return the report dict.
     ``cached``: add the ``cached`` variant where the config can use a cache;
-    ``channels_last``: run with the distiller's ``channels_last`` option."""
+    ``channels_last``: run with the distiller's ``channels_last`` option;
+    ``compile_cfg``: also time every variant with the distiller's ``compile`` option
+    (e.g. ``dict(backend='inductor')``), interleaved with the eager ones; its first
+    call, which compiles, is timed apart (``compile_s``)."""
     if iters < 1 or warmup < 0:
         raise ValueError('iters must be >= 1 and warmup >= 0')
     if device.startswith('cuda') and not torch.cuda.is_available():
@@ -486,6 +510,11 @@ def run_benchmark(config: str,
     batch, size = synthetic_batch(cfg, model, config, batch_size, image_size, device)
     cached = cached and cache_status(model)['applicable']
     steps, _ = make_steps(cfg, model, batch, device, amp, cached=cached)
+    compile_s = {}
+    if compile_cfg is not None:
+        extra, compile_s = compiled_steps(cfg, model, batch, device, amp, cached,
+                                          compile_cfg)
+        steps.update(extra)
     times, cpu_times, values = time_interleaved(steps, iters, warmup, device)
 
     variants = {}
@@ -499,17 +528,25 @@ def run_benchmark(config: str,
             median_cpu_s=statistics.median(cpu_times[name]),
             finite=all(math.isfinite(v) for v in values[name]),
             last_value=values[name][-1])
+        if name in compile_s:
+            variants[name]['compile_s'] = compile_s[name]
     if memory:
-        for name in steps:
+        for name in [name for name in steps if name not in compile_s]:
             variants[name]['peak_mem_mib'] = measure_memory(
                 config, name, batch_size, image_size if image_size else size, device, amp,
                 warmup + 1, channels_last)
 
-    def ratio_of(key: str) -> Optional[float]:
-        if key not in variants['distill']:
+    def ratio_of(key: str, suffix: str = '') -> Optional[float]:
+        if key not in variants.get('distill' + suffix, {}):
             return None
-        return variants['distill'][key] / (
-            variants['student'][key] + variants['teacher'][key])
+        return variants['distill' + suffix][key] / (
+            variants['student' + suffix][key] + variants['teacher' + suffix][key])
+
+    def compiled_over_eager(key: str) -> Dict[str, float]:
+        return {
+            name: variants[f'{name}_compiled'][key] / variants[name][key]
+            for name in steps if f'{name}_compiled' in variants
+        }
 
     return dict(
         config=config,
@@ -550,6 +587,12 @@ def run_benchmark(config: str,
                                        if cached else None),
         cache=cache_status(model, timed=cached),
         losses_finite=all(v['finite'] for v in variants.values()),
+        compile=compile_cfg,
+        ratio_compiled_distill_over_student_plus_teacher=ratio_of(
+            'median_s', '_compiled'),
+        ratio_compiled_cpu_time=ratio_of('median_cpu_s', '_compiled'),
+        ratio_compiled_over_eager=compiled_over_eager('median_s'),
+        ratio_compiled_over_eager_cpu=compiled_over_eager('median_cpu_s'),
     )
 
 
@@ -557,14 +600,15 @@ def format_table(report: dict) -> str:
     """The report as a markdown table plus a summary line."""
     mem = report['variants']['student'].get('peak_mem_mib') is not None
     head = ('| variant | median s/iter | images/s | median CPU s/iter | peak mem (MiB) '
-            '| finite |')
-    rule = '|---|---:|---:|---:|---:|:---:|'
+            '| first call (compile) s | finite |')
+    rule = '|---|---:|---:|---:|---:|---:|:---:|'
     rows = [head, rule]
     for name, v in report['variants'].items():
-        mem_text = f"{v['peak_mem_mib']:.1f}" if mem else 'n/a'
-        rows.append(
-            f"| {name} | {v['median_s']:.4f} | {v['images_per_s']:.1f} | "
-            f"{v['median_cpu_s']:.4f} | {mem_text} | {'yes' if v['finite'] else 'NO'} |")
+        mem_text = f"{v['peak_mem_mib']:.1f}" if mem and 'peak_mem_mib' in v else 'n/a'
+        compile_text = f"{v['compile_s']:.1f}" if 'compile_s' in v else ''
+        rows.append(f"| {name} | {v['median_s']:.4f} | {v['images_per_s']:.1f} | "
+                    f"{v['median_cpu_s']:.4f} | {mem_text} | {compile_text} | "
+                    f"{'yes' if v['finite'] else 'NO'} |")
     amp = f", amp {report['amp_dtype']}" if report['amp'] else ''
     amp += ', channels_last' if report.get('channels_last') else ''
     memory = (
@@ -582,6 +626,12 @@ def format_table(report: dict) -> str:
                  get('ratio_cached_over_student') else '') +
                 f"cache: {report['cache']['status']}"
                 f"{' (applicable)' if report['cache']['applicable'] else ''}.")
+    if report.get('compile') is not None:
+        eager = report['ratio_compiled_over_eager_cpu']
+        rows.append(f"compile {report['compile']}: compiled / eager (CPU time) = " +
+                    ', '.join(f'{name} {value:.3f}' for name, value in eager.items()) +
+                    '; compiled distill / (compiled student + compiled teacher) = '
+                    f"{report['ratio_compiled_cpu_time']:.3f} (CPU time).")
     return '\n'.join(rows)
 
 

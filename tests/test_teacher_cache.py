@@ -149,14 +149,19 @@ def _batch(cfg, seed=0):
 
 def _distillers(cfg, cache, **cached_kwargs):
     """The online distiller (teacher weights loaded) and a cached one with the same
-    student weights."""
+    student weights, its cache checked against ``cfg``'s training set (what
+    TeacherCacheCheckHook does before training)."""
     torch.manual_seed(1)
-    online = MODELS.build(copy.deepcopy(cfg.model))
+    # As the runner builds them: the config's data_preprocessor merged into the model.
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
+    online = MODELS.build(copy.deepcopy(model_cfg))
     load_model_weights(online.teacher, cfg.model.teacher_ckpt, role='teacher')
-    cached_cfg = copy.deepcopy(cfg.model)
+    cached_cfg = copy.deepcopy(model_cfg)
     cached_cfg.update(teacher_cache=cache, **cached_kwargs)
     cached = MODELS.build(cached_cfg)
     cached.student.load_state_dict(online.student.state_dict())
+    cached.teacher_source.check_dataset(DATASETS.build(cfg.train_dataloader.dataset))
     return online.train(), cached.train()
 
 
@@ -281,6 +286,7 @@ def test_topk_cache_expansion(setup):
 def test_errors(setup, tmp_path):
     cfg = setup['cfg']
     feature_cfg = copy.deepcopy(cfg.model)
+    feature_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
     taps = dict(feats=['backbone.layer3', 'backbone.layer4'])
     feature_cfg.update(
         teacher_cache=setup['full'],
@@ -337,6 +343,7 @@ def test_training_run_with_cached_teacher(setup, tmp_path):
     from mmengine.runner import Runner
     cfg = copy.deepcopy(setup['cfg'])
     cfg.model.update(teacher_cache=setup['full'])
+    cfg.default_hooks.update(teacher_cache_check=dict(type='TeacherCacheCheckHook'))
     cfg.train_cfg.update(max_epochs=1, val_interval=10)
     cfg.work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(cfg)
@@ -545,8 +552,14 @@ def test_resized_crop_cache_mismatch_errors(setup, rrc_setup):
     data = cached.data_preprocessor(_batch(other), True)
     with pytest.raises(ValueError, match=r'crop box .*build_teacher_cache'):
         cached(data['inputs'], data['data_samples'], mode='loss')
-    # A cache without boxes (built for the CIFAR pipeline) for samples with boxes.
-    _, cifar_cached = _distillers(cfg, setup['full'])
+    # A cache without boxes (built for the CIFAR pipeline) for samples with boxes:
+    # the training-set check refuses it; an in-memory cache (nothing recorded to
+    # check) is refused at the lookup.
+    with pytest.raises(ValueError, match='another training set: type: cache'):
+        _distillers(cfg, setup['full'])
+    in_memory = {k: v for k, v in safe_load(setup['full']).items() if k != 'chunks'}
+    in_memory.pop('provenance')
+    _, cifar_cached = _distillers(cfg, TeacherCache(in_memory))
     data = cifar_cached.data_preprocessor(_batch(cfg), True)
     with pytest.raises(ValueError, match='holds none'):
         cifar_cached(data['inputs'], data['data_samples'], mode='loss')
@@ -576,6 +589,7 @@ def test_training_run_with_resized_crop_cache(rrc_setup, tmp_path):
     from mmengine.runner import Runner
     cfg = copy.deepcopy(rrc_setup['cfg'])
     cfg.model.update(teacher_cache=rrc_setup['full'])
+    cfg.default_hooks.update(teacher_cache_check=dict(type='TeacherCacheCheckHook'))
     cfg.train_cfg.update(max_epochs=1, val_interval=10)
     cfg.work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(cfg)

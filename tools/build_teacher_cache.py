@@ -1,12 +1,14 @@
 """Cache the teacher's logits of every view of every training image.
 
     python tools/build_teacher_cache.py CONFIG [--topk K] [--out FILE] [--workers W]
+        [--overwrite]
 
 The config's training pipeline must use RecordedRandomCrop (CIFAR) or
 RecordedRandomResizedCrop (ImageNet: its crop boxes are stored too), RecordedRandomFlip,
 and PackInputs keeping 'view_id'; train with model.teacher_cache=FILE. Re-running an
-interrupted build resumes it. Prints the cache's size
-on disk and the build time. See kd_plugin/apis/teacher_cache.py.
+interrupted build resumes it. An existing FILE built from other inputs (training set,
+teacher, views, top-k) is refused unless --overwrite. Prints the cache's size on disk
+and the build time. See kd_plugin/apis/teacher_cache.py.
 """
 import argparse
 import os
@@ -45,6 +47,11 @@ def parse_args(argv=None):
         type=int,
         help='DataLoader workers loading and '
         "replaying images (default: the training dataloader's num_workers)")
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing FILE built from other inputs (or broken) and discard '
+        'the partial chunks of another build')
     return parser.parse_args(argv)
 
 
@@ -62,7 +69,8 @@ def main(argv=None) -> dict:
         batch_size=args.batch_size,
         chunk_size=args.chunk_size,
         device=args.device,
-        num_workers=args.workers)
+        num_workers=args.workers,
+        overwrite=args.overwrite)
     state = 'complete' if report['complete'] else 'partial'
     print(
         f"{state}: {out}: {describe(report)}; {report['bytes'] / 2**20:.1f} MiB on disk; "

@@ -17,11 +17,18 @@
 # `teacher_cache` below. With top-10 logits KD (T = 1) distils the teacher's distribution
 # renormalised over its 10 largest classes; a full cache (no --topk, 51 GB, file
 # teacher_cache.pth) gives the online teacher's logits rounded to fp16.
+#
+# The cache records what it was built from. The distiller refuses it when built if the
+# teacher differs (config, checkpoint tensors, teacher_input/precision, normalisation),
+# and TeacherCacheCheckHook before the first step if the training set differs (samples,
+# order, pipeline, crop seed/num_draws); both name what differs and the command above,
+# with --overwrite, that rebuilds it.
 _base_ = ['./kd_resnet34_resnet18_8xb64_in1k.py']
 
 model = dict(
     teacher_cache=('work_dirs/kdcached_resnet34_resnet18_8xb64_in1k/'
                    'teacher_cache_top10.pth'))
+default_hooks = dict(teacher_cache_check=dict(type='TeacherCacheCheckHook'))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -68,13 +68,18 @@ _SIZE_KEYS = ('crop_size', 'scale')
 
 
 # --------------------------------------------------------------------------- set-up
-def load_config(config: str, channels_last: bool = False):
+def load_config(config: str,
+                channels_last: bool = False,
+                cfg_options: Optional[dict] = None):
     """The config with weights dropped (as smoke runs do); ``channels_last`` turns the
-    distiller's option on."""
+    distiller's option on; ``cfg_options`` are merged as ``--cfg-options`` would."""
     from mmengine.config import Config
 
-    from .smoke import _strip_weights
+    from .smoke import _strip_weights, inline_models
     cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    inline_models(cfg.model)
     _strip_weights(cfg.model)
     if channels_last:
         cfg.model.channels_last = True
@@ -356,7 +361,7 @@ def memory_worker(spec: dict) -> dict:
     """Run one variant alone (fresh process) and return its peak memory growth in MiB."""
     torch.manual_seed(0)
     device = spec['device']
-    cfg = load_config(spec['config'], spec['channels_last'])
+    cfg = load_config(spec['config'], spec['channels_last'], spec.get('cfg_options'))
     model = build_model(cfg, device)
     batch, _ = synthetic_batch(cfg, model, spec['config'], spec['batch_size'],
                                spec['image_size'], device)
@@ -400,7 +405,8 @@ def measure_memory(config: str,
                    device: str,
                    amp: bool,
                    iters: int,
-                   channels_last: bool = False) -> float:
+                   channels_last: bool = False,
+                   cfg_options: Optional[dict] = None) -> float:
     """Peak memory growth of ``variant`` in MiB, measured in a fresh subprocess, so
     that neither the other variants nor allocations freed earlier hide it."""
     spec = dict(
@@ -411,7 +417,8 @@ def measure_memory(config: str,
         device=device,
         amp=amp,
         iters=iters,
-        channels_last=channels_last)
+        channels_last=channels_last,
+        cfg_options=cfg_options)
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [root, env.get('PYTHONPATH')]))
@@ -492,19 +499,21 @@ def run_benchmark(config: str,
                   memory: bool = True,
                   cached: bool = True,
                   channels_last: bool = False,
-                  compile_cfg: Optional[dict] = None) -> dict:
+                  compile_cfg: Optional[dict] = None,
+                  cfg_options: Optional[dict] = None) -> dict:
     """Time the variants of ``config`` interleaved; return the report dict.
     ``cached``: add the ``cached`` variant where the config can use a cache;
     ``channels_last``: run with the distiller's ``channels_last`` option;
     ``compile_cfg``: also time every variant with the distiller's ``compile`` option
     (e.g. ``dict(backend='inductor')``), interleaved with the eager ones; its first
-    call, which compiles, is timed apart (``compile_s``)."""
+    call, which compiles, is timed apart (``compile_s``); ``cfg_options``: merged into
+    the config first (e.g. ``{'model.student_precision': 'bf16'}``)."""
     if iters < 1 or warmup < 0:
         raise ValueError('iters must be >= 1 and warmup >= 0')
     if device.startswith('cuda') and not torch.cuda.is_available():
         raise RuntimeError('--device cuda but CUDA is not available')
     torch.manual_seed(0)
-    cfg = load_config(config, channels_last)
+    cfg = load_config(config, channels_last, cfg_options)
     batch_size = batch_size or int(cfg.train_dataloader.batch_size)
     model = build_model(cfg, device)
     batch, size = synthetic_batch(cfg, model, config, batch_size, image_size, device)
@@ -534,7 +543,7 @@ def run_benchmark(config: str,
         for name in [name for name in steps if name not in compile_s]:
             variants[name]['peak_mem_mib'] = measure_memory(
                 config, name, batch_size, image_size if image_size else size, device, amp,
-                warmup + 1, channels_last)
+                warmup + 1, channels_last, cfg_options)
 
     def ratio_of(key: str, suffix: str = '') -> Optional[float]:
         if key not in variants.get('distill' + suffix, {}):

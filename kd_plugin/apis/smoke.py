@@ -16,6 +16,14 @@ from kd_plugin.models.distillers.classification_distiller import model_config
 WEIGHT_KEYS = ('teacher_ckpt', 'pretrained', 'checkpoint_path')
 
 
+def inline_models(model_cfg: dict) -> None:
+    """Replace the teacher / student given as model config files by their model dicts,
+    so that what they load (checkpoints, pretrained weights) can be seen and dropped."""
+    for role in ('teacher', 'student'):
+        if isinstance(model_cfg.get(role), str):
+            model_cfg[role] = model_config(model_cfg[role])
+
+
 def _strip_weights(node) -> None:
     """Remove checkpoint references (and Pretrained init_cfgs) from a model config."""
     if isinstance(node, dict):
@@ -116,9 +124,7 @@ def smoke_config(cfg: Config,
     """A copy of ``cfg`` that trains ``iters`` iterations then validates, offline, on
     CPU."""
     cfg = SmokeConfig(copy.deepcopy(cfg.to_dict()), filename=cfg.filename)
-    for role in ('teacher', 'student'):
-        if isinstance(cfg.model.get(role), str):  # a model config file: inline it
-            cfg.model[role] = model_config(cfg.model[role])
+    inline_models(cfg.model)
     num_classes = find_num_classes(cfg)
     _strip_weights(cfg.model)
     if cfg.get('train_dataloader'):

@@ -4,10 +4,11 @@ from .energy import EnergyThresholdHook
 from .epoch_seed import EpochSeedHook
 from .nonfinite import NonFiniteGuardOptimWrapper, NonFiniteLossHook
 from .safe_loading import SafeCheckpointLoadingHook
+from .teacher_cache_check import TeacherCacheCheckHook
 from .teacher_val import TeacherEvalHook
 
 __all__ = [
     'setup_cpu_distributed', 'EnergyThresholdHook', 'EpochSeedHook',
     'NonFiniteGuardOptimWrapper', 'NonFiniteLossHook', 'SafeCheckpointLoadingHook',
-    'TeacherEvalHook', 'TrainModeNoiseProbeHook'
+    'TeacherCacheCheckHook', 'TeacherEvalHook', 'TrainModeNoiseProbeHook'
 ]

@@ -10,11 +10,22 @@ NAME = 'kd_resnet32x4_resnet8x4_1xb64_cifar100'
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def _fake_run(tmp_path, teacher=True):
-    work = tmp_path / NAME
-    logs = work / '20260101_000000' / 'vis_data'
+def _fake_run(tmp_path,
+              teacher=True,
+              work=None,
+              accuracies=(50.0, 70.0, 65.0),
+              seed=None):
+    """A work dir as MMEngine writes it; ``seed`` goes into the launch's log."""
+    work = work or tmp_path / NAME
+    launch = work / '20260101_000000'
+    logs = launch / 'vis_data'
     logs.mkdir(parents=True)
-    (work / f'{NAME}.py').write_text("model = dict(type='ClassificationDistiller')\n")
+    (work / f'{NAME}.py').write_text("model = dict(type='ClassificationDistiller')\n"
+                                     'randomness = dict(seed=7, deterministic=False)\n')
+    if seed is not None:
+        (launch / '20260101_000000.log').write_text(
+            'Runtime environment:\n    cudnn_benchmark: False\n'
+            f'    seed: {seed}\n    Distributed launcher: none\n')
     records = []
     for epoch in (1, 2, 3):
         for it in (5, 10):
@@ -27,7 +38,7 @@ def _fake_run(tmp_path, teacher=True):
                     epoch=epoch,
                     iter=(epoch - 1) * 10 + it,
                     step=(epoch - 1) * 10 + it))
-        val = {'accuracy/top1': [50.0, 70.0, 65.0][epoch - 1], 'step': epoch}
+        val = {'accuracy/top1': accuracies[epoch - 1], 'step': epoch}
         if teacher:
             val['teacher/accuracy/top1'] = 79.4
         records.append(val)
@@ -81,7 +92,64 @@ def test_collect_results_cli(tmp_path):
     assert len(rows) == 1 and rows[0]['teacher_top1'] is None
     table = out.read_text()
     assert NAME in table and '73.33' in table and '70.00' in table
-    assert csv_path.read_text().splitlines()[0].startswith('config,method,pair')
+    assert csv_path.read_text().splitlines()[0].startswith('config,seed,method,pair')
+
+
+def test_nested_runs_seeds_and_mean_std(tmp_path):
+    """Runs at any depth (the demo's, a reproduction's seed folders), told apart by seed
+    and work dir, merged per config as mean ± sample std (n)."""
+    root = tmp_path / 'reproduce'
+    for seed, best in ((0, 70.0), (1, 72.0), (2, 77.0)):
+        _fake_run(
+            tmp_path,
+            work=root / NAME / f'seed{seed}',
+            accuracies=(50.0, best, 60.0),
+            seed=seed)
+    # no log: the config's seed
+    lone = _fake_run(
+        tmp_path, work=tmp_path / 'lone' / 'run', accuracies=(50.0, 70.0, 60.0))
+    (root / 'not_a_run').mkdir()
+    runs = analysis.find_runs([str(root), lone, str(tmp_path / 'missing')])
+    assert runs == [str(root / NAME / f'seed{s}') for s in range(3)] + [lone]
+
+    rows = [analysis.summarize_run(run) for run in runs]
+    assert [row['seed'] for row in rows] == [0, 1, 2, 7]
+    assert [row['work_dir'] for row in rows] == runs
+    merged = analysis.aggregate(rows)
+    assert len(merged) == 1 and merged[0]['n'] == 4 and merged[0]['seeds'] == '0,1,2,7'
+    best = merged[0]['best_top1']
+    # 70, 72, 77, 70: mean 72.25, sample variance (5.0625+0.0625+22.5625+5.0625)/3
+    assert best.mean == pytest.approx(72.25)
+    assert best.std == pytest.approx((32.75 / 3)**0.5)
+    assert str(best) == '72.25 ± 3.30 (4)'
+    assert merged[0]['last_top1'].std == 0.0
+    assert merged[0]['gap'] == round(72.25 - 73.33, 2)
+    table = analysis.aggregate_table(merged)
+    assert table.splitlines()[0].startswith(
+        '| config | method | pair | dataset | n | seeds')
+    assert '72.25 ± 3.30 (4)' in table and '60.00 ± 0.00 (4)' in table
+    assert str(analysis.MeanStd([65.0])) == '65.00 (1)'
+
+
+def test_collect_results_recurses_and_aggregates(tmp_path, capsys):
+    from tool_modules import load_tool
+    main = load_tool('tools/analysis/collect_results.py').main
+    for seed, best in ((0, 70.0), (1, 74.0)):
+        _fake_run(
+            tmp_path,
+            work=tmp_path / 'demo' / f'seed{seed}',
+            accuracies=(50.0, best, 60.0),
+            seed=seed)
+    rows = main([str(tmp_path / 'demo')])
+    assert [(row['seed'], row['best_top1']) for row in rows] == [(0, 70.0), (1, 74.0)]
+    per_run = capsys.readouterr().out
+    assert str(tmp_path / 'demo' / 'seed1') in per_run
+    csv_path = tmp_path / 'mean.csv'
+    rows = main([str(tmp_path / 'demo'), '--aggregate', '--csv', str(csv_path)])
+    assert len(rows) == 1 and str(rows[0]['best_top1']) == '72.00 ± 2.83 (2)'
+    assert '72.00 ± 2.83 (2)' in capsys.readouterr().out
+    header = csv_path.read_text().splitlines()[0].split(',')
+    assert {'best_top1_mean', 'best_top1_std', 'best_top1_n', 'seeds'} <= set(header)
 
 
 def test_plot_curves_cli(tmp_path):

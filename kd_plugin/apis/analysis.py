@@ -8,10 +8,16 @@
   ``LocalVisBackend`` (``<work_dir>/<timestamp>/vis_data/scalars.json``, one JSON record
   per line: training records carry ``iter``, validation records ``step`` = epoch) and the
   config dumped at the root of the work dir.
-* :func:`results_table` / :func:`plot_curves` render them.
+* :func:`find_runs` finds the runs under folders at any depth (``work_dirs/demo/kd``,
+  ``work_dirs/NAME/seed1``); :func:`run_seed` reads the seed a run used.
+* :func:`aggregate` merges the runs of one config into mean ± std (n).
+* :func:`results_table` / :func:`aggregate_table` / :func:`plot_curves` render them.
 """
+import ast
 import csv
 import json
+import math
+import os
 import os.path as osp
 import re
 from glob import glob
@@ -190,6 +196,75 @@ def val_history(records: Sequence[dict], key: str = VAL_KEY) -> List[tuple]:
     return sorted(points.items())
 
 
+def is_run(path: str) -> bool:
+    """Whether MMEngine logged into ``path`` (it has ``*/vis_data/scalars.json``)."""
+    return bool(scalars_files(path))
+
+
+def find_runs(paths: Sequence[str]) -> List[str]:
+    """The runs in ``paths``: a path that is a run, else every run below it, any depth.
+
+    A run's own subfolders are not searched (they are its launches). Runs come in sorted
+    order, each once.
+    """
+    runs: List[str] = []
+    for path in paths:
+        if is_run(path):
+            runs.append(path)
+        elif osp.isdir(path):
+            for root, folders, _ in os.walk(path):
+                folders.sort()
+                if root != path and is_run(root):
+                    runs.append(root)
+                    folders.clear()
+    return list(dict.fromkeys(osp.normpath(run) for run in runs))
+
+
+def _literal_assignment(config_path: str, name: str):
+    """The literal value of a top-level ``name = ...`` of a dumped config (``dict(...)``
+    calls included), or None."""
+    try:
+        with open(config_path) as file:
+            tree = ast.parse(file.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id == name):
+            return _literal(node.value)
+    return None
+
+
+def _literal(node):
+    if isinstance(node, ast.Call) and isinstance(node.func,
+                                                 ast.Name) and node.func.id == 'dict':
+        if node.args:
+            return None
+        return {keyword.arg: _literal(keyword.value) for keyword in node.keywords}
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return None
+
+
+def run_seed(work_dir: str) -> Optional[int]:
+    """The seed of the run: what the first launch's log says MMEngine used (a config
+    with ``seed=None`` draws one), else ``randomness.seed`` of the dumped config."""
+    for scalars in scalars_files(work_dir):
+        launch = osp.dirname(osp.dirname(scalars))
+        log = osp.join(launch, osp.basename(launch) + '.log')
+        if osp.isfile(log):
+            with open(log, errors='replace') as file:
+                match = re.search(r'^\s*seed: (\d+)\s*$', file.read(), re.MULTILINE)
+            if match:
+                return int(match.group(1))
+    config = find_config(work_dir)
+    randomness = _literal_assignment(config, 'randomness') if config else None
+    if isinstance(randomness, dict) and isinstance(randomness.get('seed'), int):
+        return randomness['seed']
+    return None
+
+
 def find_config(work_dir: str) -> Optional[str]:
     """The config MMEngine dumped at the root of the work dir (newest if several)."""
     configs = glob(osp.join(work_dir, '*.py'))
@@ -197,8 +272,8 @@ def find_config(work_dir: str) -> Optional[str]:
 
 
 def summarize_run(work_dir: str, reported: Optional[Dict[str, dict]] = None) -> dict:
-    """One row: config, method, pair, dataset, epochs run, best / last val top-1,
-    reported."""
+    """One row: config, seed, method, pair, dataset, epochs run, best / last val top-1,
+    reported, work dir."""
     if reported is None:
         reported = reported_by_config()
     config = find_config(work_dir)
@@ -214,6 +289,7 @@ def summarize_run(work_dir: str, reported: Optional[Dict[str, dict]] = None) -> 
     row = dict(
         work_dir=work_dir,
         config=name,
+        seed=run_seed(work_dir),
         method=parts['method'],
         pair=pair,
         dataset=parts['dataset'],
@@ -231,9 +307,60 @@ def summarize_run(work_dir: str, reported: Optional[Dict[str, dict]] = None) -> 
 
 
 COLUMNS = [
-    'config', 'method', 'pair', 'dataset', 'epochs', 'best_top1', 'last_top1',
-    'teacher_top1', 'reported_top1', 'gap', 'reported_source'
+    'config', 'seed', 'method', 'pair', 'dataset', 'epochs', 'best_top1', 'last_top1',
+    'teacher_top1', 'reported_top1', 'gap', 'reported_source', 'work_dir'
 ]
+AGGREGATE_COLUMNS = [
+    'config', 'method', 'pair', 'dataset', 'n', 'seeds', 'epochs', 'best_top1',
+    'last_top1', 'teacher_top1', 'reported_top1', 'gap', 'reported_source'
+]
+MEAN_KEYS = ('best_top1', 'last_top1', 'teacher_top1')
+
+
+class MeanStd:
+    """Mean ± sample standard deviation (n - 1 in the denominator) of ``n`` values."""
+
+    def __init__(self, values: Sequence[float]) -> None:
+        self.n = len(values)
+        self.mean = sum(values) / self.n
+        self.std = math.sqrt(sum(
+            (v - self.mean)**2 for v in values) / (self.n - 1)) if self.n > 1 else None
+
+    def __str__(self) -> str:
+        if self.std is None:
+            return f'{self.mean:.2f} (1)'
+        return f'{self.mean:.2f} ± {self.std:.2f} ({self.n})'
+
+
+def aggregate(rows: Sequence[dict], key: str = 'config') -> List[dict]:
+    """Merge the rows of runs that share ``key`` (the config, by default): best / last /
+    teacher top-1 become :class:`MeanStd` over the runs that logged them, ``seeds`` lists
+    the runs' seeds, ``gap`` is the mean best top-1 minus the reported number.
+
+    Groups keep the order of their first row.
+    """
+    groups: Dict[str, List[dict]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    merged = []
+    for runs in groups.values():
+        first = runs[0]
+        out = {column: first.get(column) for column in AGGREGATE_COLUMNS}
+        out.update(
+            n=len(runs),
+            seeds=','.join('?' if run.get('seed') is None else str(run['seed'])
+                           for run in runs),
+            epochs=max((run['epochs'] for run in runs if run.get('epochs') is not None),
+                       default=None),
+            work_dirs=[run.get('work_dir') for run in runs])
+        for name in MEAN_KEYS:
+            values = [run[name] for run in runs if run.get(name) is not None]
+            out[name] = MeanStd(values) if values else None
+        best, reported = out['best_top1'], out['reported_top1']
+        out['gap'] = round(best.mean - reported,
+                           2) if best is not None and reported is not None else None
+        merged.append(out)
+    return merged
 
 
 def _cell(value) -> str:
@@ -244,20 +371,47 @@ def _cell(value) -> str:
     return str(value)
 
 
-def results_table(rows: Sequence[dict]) -> str:
-    """Markdown table of :func:`summarize_run` rows."""
-    lines = ['| ' + ' | '.join(COLUMNS) + ' |', '|' + '---|' * len(COLUMNS)]
+def results_table(rows: Sequence[dict], columns: Sequence[str] = COLUMNS) -> str:
+    """Markdown table of :func:`summarize_run` rows (or of :func:`aggregate` rows with
+    ``columns=AGGREGATE_COLUMNS``: :func:`aggregate_table`)."""
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
     for row in rows:
-        lines.append('| ' + ' | '.join(_cell(row.get(key)) for key in COLUMNS) + ' |')
+        lines.append('| ' + ' | '.join(_cell(row.get(key)) for key in columns) + ' |')
     return '\n'.join(lines) + '\n'
 
 
-def write_csv(rows: Sequence[dict], path: str) -> None:
+def aggregate_table(rows: Sequence[dict]) -> str:
+    """Markdown table of :func:`aggregate` rows: top-1 as mean ± std (n)."""
+    return results_table(rows, AGGREGATE_COLUMNS)
+
+
+def write_csv(rows: Sequence[dict],
+              path: str,
+              columns: Optional[Sequence[str]] = None) -> None:
+    """Rows as CSV (``columns`` default to :data:`COLUMNS`); :class:`MeanStd` cells
+    become ``<key>_mean``, ``<key>_std`` and ``<key>_n`` columns."""
+    columns = columns or COLUMNS
+    fields: List[str] = []
+    for key in columns:
+        if any(isinstance(row.get(key), MeanStd) for row in rows):
+            fields += [f'{key}_mean', f'{key}_std', f'{key}_n']
+        else:
+            fields.append(key)
     with open(path, 'w', newline='') as file:
-        writer = csv.DictWriter(file, fieldnames=COLUMNS + ['work_dir'])
+        writer = csv.DictWriter(file, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: row.get(key) for key in COLUMNS + ['work_dir']})
+            out = {}
+            for key in columns:
+                value = row.get(key)
+                if f'{key}_mean' in fields:
+                    stats = value if isinstance(value, MeanStd) else None
+                    out[f'{key}_mean'] = stats.mean if stats else None
+                    out[f'{key}_std'] = stats.std if stats else None
+                    out[f'{key}_n'] = stats.n if stats else None
+                else:
+                    out[key] = value
+            writer.writerow(out)
 
 
 def plot_curves(work_dir: str, out: str, title: Optional[str] = None) -> List[str]:

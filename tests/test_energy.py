@@ -1,6 +1,7 @@
 """Energy KD / Energy DKD / HE-DA: thresholds pre-pass, losses, auxiliary batch."""
 import math
 import os
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -22,16 +23,18 @@ def hand_energy(row):
 
 
 class CountingTeacher(nn.Module):
-    """The inputs are the logits; counts its forwards."""
+    """The inputs, times its weight ``scale`` (1), are the logits; counts its
+    forwards."""
 
     def __init__(self):
         super().__init__()
+        self.register_buffer('scale', torch.ones((), dtype=torch.float64))
         self.calls = 0
 
     def forward(self, inputs, mode='tensor'):
         assert mode == 'tensor' and not self.training
         self.calls += 1
-        return inputs * 1.0
+        return inputs * self.scale
 
 
 class Identity(nn.Module):
@@ -41,10 +44,24 @@ class Identity(nn.Module):
         return data
 
 
+class RowsDataset:
+    """A training set whose samples are the teacher's logits rows."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __len__(self):
+        return len(self.rows)
+
+    def get_data_info(self, index):
+        return dict(row=self.rows[index], sample_idx=index)
+
+
 class FakeLoader:
 
     def __init__(self, rows, batch_size):
         self.rows, self.batch_size = rows, batch_size
+        self.dataset = RowsDataset(rows)
 
     def __iter__(self):
         for start in range(0, len(self.rows), self.batch_size):
@@ -57,10 +74,9 @@ class FakeLoader:
 
 class FakeDistiller(nn.Module):
 
-    def __init__(self, teacher_ckpt=None, **modules):
+    def __init__(self, **modules):
         super().__init__()
         self.teacher = CountingTeacher()
-        self.teacher_ckpt = teacher_ckpt
         self.data_preprocessor = Identity()
         self.distill_losses = nn.ModuleDict(modules)
 
@@ -97,7 +113,7 @@ def test_thresholds_equal_hand_computation(tmp_path):
     # Spec defaults 0.2 / 0.2 on 8 energies: indices floor(1.6) = 1 and -(1 + 1).
     assert energy_thresholds(torch.tensor(energies), 0.2, 0.2) == pytest.approx(
         (energies[1], energies[-2]))
-    assert not list(tmp_path.iterdir())  # no teacher_ckpt: nothing cached
+    assert [p.name.startswith('energy_thresholds_') for p in tmp_path.iterdir()] == [True]
 
 
 def test_tiny_training_set_uses_its_partial_batch(tmp_path):
@@ -112,10 +128,8 @@ def test_tiny_training_set_uses_its_partial_batch(tmp_path):
 
 
 def test_cache_is_reused(tmp_path):
-    ckpt = tmp_path / 'teacher.pth'
-    ckpt.write_bytes(b'weights')
     rows = _rows(12)
-    first = FakeDistiller(str(ckpt), loss_energy=_energy_kd())
+    first = FakeDistiller(loss_energy=_energy_kd())
     EnergyThresholdHook().before_train(_runner(first, rows, tmp_path))
     assert first.teacher.calls == 3
     cached = [p for p in os.listdir(tmp_path) if p.startswith('energy_thresholds_')]
@@ -123,7 +137,7 @@ def test_cache_is_reused(tmp_path):
     entry = torch.load(tmp_path / cached[0], weights_only=True)
     assert int(entry['num_samples']) == 12
 
-    second = FakeDistiller(str(ckpt), loss_energy=_energy_kd())
+    second = FakeDistiller(loss_energy=_energy_kd())
     EnergyThresholdHook().before_train(_runner(second, rows, tmp_path))
     assert second.teacher.calls == 0
     for name in ('low_energy_threshold', 'high_energy_threshold'):
@@ -131,15 +145,76 @@ def test_cache_is_reused(tmp_path):
             getattr(second.distill_losses.loss_energy, name),
             getattr(first.distill_losses.loss_energy, name))
 
-    # Other rates or a rewritten checkpoint are other keys: a new pass.
-    third = FakeDistiller(str(ckpt), loss_energy=_energy_kd())
+    # Other rates or other teacher weights are other keys: a new pass.
+    third = FakeDistiller(loss_energy=_energy_kd())
     EnergyThresholdHook(high_rate=0.5).before_train(_runner(third, rows, tmp_path))
     assert third.teacher.calls == 3
-    os.utime(ckpt, ns=(1, 1))
-    fourth = FakeDistiller(str(ckpt), loss_energy=_energy_kd())
+    fourth = FakeDistiller(loss_energy=_energy_kd())
+    fourth.teacher.scale.fill_(2.0)
     EnergyThresholdHook().before_train(_runner(fourth, rows, tmp_path))
     assert fourth.teacher.calls == 3
-    assert len(os.listdir(tmp_path)) == 1 + 3
+    assert len(os.listdir(tmp_path)) == 1 + 2
+
+
+def _cache_files(folder):
+    return sorted(p for p in os.listdir(folder) if p.startswith('energy_thresholds_'))
+
+
+def _thresholds(model):
+    loss = model.distill_losses.loss_energy
+    return loss.low_energy_threshold.item(), loss.high_energy_threshold.item()
+
+
+def test_thresholds_of_another_training_set_are_recomputed(tmp_path):
+    """A work dir holding the thresholds of one training set, another set trained in
+    it: a new pass, the other set's thresholds."""
+    first = FakeDistiller(loss_energy=_energy_kd())
+    EnergyThresholdHook().before_train(_runner(first, _rows(12), tmp_path))
+    other_rows = _rows(12, seed=1)
+    second = FakeDistiller(loss_energy=_energy_kd())
+    EnergyThresholdHook().before_train(_runner(second, other_rows, tmp_path))
+    assert second.teacher.calls == 3
+    energies = sorted(hand_energy(row) for row in other_rows)
+    assert _thresholds(second) == pytest.approx((energies[2], energies[-3]), rel=1e-6)
+    assert len(_cache_files(tmp_path)) == 2
+
+
+def test_a_broken_or_foreign_threshold_file_is_recomputed(tmp_path, monkeypatch):
+    """A truncated file, another key's file under this key's name, non-finite
+    thresholds: each recomputed and rewritten, with a warning naming the file."""
+    from kd_plugin.engine import energy
+    warnings = []
+    monkeypatch.setattr(
+        energy, 'print_log', lambda message, *args, **kwargs: warnings.append(message)
+        if kwargs.get('level') else None)
+    rows = _rows(12)
+    first = FakeDistiller(loss_energy=_energy_kd())
+    EnergyThresholdHook().before_train(_runner(first, rows, tmp_path / 'a'))
+    path = tmp_path / 'a' / _cache_files(tmp_path / 'a')[0]
+    good = path.read_bytes()
+    other = FakeDistiller(loss_energy=_energy_kd())
+    EnergyThresholdHook().before_train(_runner(other, _rows(12, seed=1), tmp_path / 'b'))
+    foreign = (tmp_path / 'b' / _cache_files(tmp_path / 'b')[0]).read_bytes()
+    nan = torch.load(path, weights_only=True)
+    nan['low'] = torch.tensor(float('nan'))
+    torch.save(nan, tmp_path / 'nan.pth')
+    for content, why in ((good[:len(good) // 2], 'cannot be read'),
+                         (foreign, 'another training set or teacher '
+                          r'\(dataset.data_list_sha256: file [0-9a-f]+, this run'),
+                         ((tmp_path / 'nan.pth').read_bytes(), 'non-finite')):
+        path.write_bytes(content)
+        warnings.clear()
+        again = FakeDistiller(loss_energy=_energy_kd())
+        EnergyThresholdHook().before_train(_runner(again, rows, tmp_path / 'a'))
+        assert again.teacher.calls == 3
+        assert _thresholds(again) == _thresholds(first)
+        assert len(warnings) == 1 and str(path) in warnings[0]
+        assert re.search(why, warnings[0]), warnings[0]
+        assert path.read_bytes() != content and _cache_files(
+            tmp_path / 'a') == [path.name]
+        reused = FakeDistiller(loss_energy=_energy_kd())
+        EnergyThresholdHook().before_train(_runner(reused, rows, tmp_path / 'a'))
+        assert reused.teacher.calls == 0 and _thresholds(reused) == _thresholds(first)
 
 
 def test_resumed_run_skips_the_pass(tmp_path):
@@ -164,7 +239,10 @@ def test_resumed_run_skips_the_pass(tmp_path):
     fresh_state = FakeDistiller(loss_energy=_energy_kd()).state_dict()
     loss = _energy_kd()
     loss.set_energy_thresholds(0.0, 1.0)
-    loss.load_state_dict({k.split('loss_energy.')[1]: v for k, v in fresh_state.items()})
+    loss.load_state_dict({
+        k.split('loss_energy.')[1]: v
+        for k, v in fresh_state.items() if 'loss_energy.' in k
+    })
     assert not loss.energy_thresholds_set
 
 

@@ -1,6 +1,7 @@
 """Dataset-level teacher-energy thresholds (Energy KD, Energy DKD, HE-DA)."""
 import hashlib
 import json
+import logging
 import math
 import os
 import os.path as osp
@@ -16,7 +17,17 @@ from mmengine.utils import ProgressBar
 from mmpretrain.registry import HOOKS
 from torch import Tensor
 
+from kd_plugin.models.distillers.teacher_sources import input_encoding
+from kd_plugin.utils.provenance import (
+    COMPARED_DATASET_KEYS,
+    dataset_identity,
+    differences,
+    save_atomic,
+    state_dict_sha256,
+)
+
 CACHE_PREFIX = 'energy_thresholds_'
+CACHE_VERSION = 'kd_plugin.energy_thresholds/2'
 
 
 def energy_thresholds(energies: Tensor, low_rate: float,
@@ -72,12 +83,13 @@ class EnergyThresholdHook(Hook):
 
     The result ``{low, high, num_samples}`` is cached in
     ``<cache_dir or work_dir>/energy_thresholds_<hash>.pth`` (plain tensors, loadable
-    with ``torch.load(weights_only=True)``), keyed by the teacher checkpoint's path
-    and modification time, the rates and ``T_e``, and reused by later runs. Without a
-    ``teacher_ckpt`` nothing is cached.
-
-    The extra pass draws from the global RNGs (augmentation, shuffling), so the
-    training batches afterwards differ from a run without it, as in the reference.
+    with ``torch.load(weights_only=True)``, written atomically) and reused by later
+    runs with the same key (:meth:`cache_key`): the training set's identity (class,
+    length, data-list fingerprint, pipeline; ``kd_plugin.utils.provenance``), a
+    sha256 of the teacher's loaded weights, its input path (``teacher_input``,
+    ``teacher_precision``, input normalisation), the rates and ``T_e``. The file
+    stores its key; a file that cannot be read (truncated), holds another key or
+    non-finite thresholds is recomputed and rewritten, with a warning naming it.
 
     Args:
         low_rate: Fraction of samples below the low threshold (0.2; HE-DA: 0).
@@ -140,50 +152,96 @@ class EnergyThresholdHook(Hook):
         if not isinstance(teacher, nn.Module):
             raise ValueError('EnergyThresholdHook needs a distiller with a teacher '
                              f'(got {type(model).__name__} without `teacher`).')
-        path = self.cache_path(runner, getattr(model, 'teacher_ckpt', None))
         rank, world_size = get_dist_info()
+        key = path = None
         cached = [None]
-        if rank == 0 and path is not None and osp.isfile(path):
-            cached[0] = torch.load(path, map_location='cpu', weights_only=True)
+        if rank == 0:
+            key = self.cache_key(runner, model, teacher)
+            path = self.cache_path(runner, key) if key is not None else None
+            cached[0] = self.read_cache(path, key) if path is not None else None
         if world_size > 1:
             broadcast_object_list(cached, src=0)
         if cached[0] is not None:
-            entry = cached[0]
             print_log(f'EnergyThresholdHook: reusing the thresholds cached in {path}.',
                       'current')
-            return (float(entry['low']), float(entry['high']), int(entry['num_samples']))
+            return cached[0]
         energies = gather_energies(self.teacher_energies(runner, model, teacher))
         low, high = energy_thresholds(energies, self.low_rate, self.high_rate)
         count = energies.numel()
-        if rank == 0 and path is not None:
+        if path is not None:
             os.makedirs(osp.dirname(path), exist_ok=True)
-            torch.save(
+            save_atomic(
                 dict(
+                    key=key,
                     low=torch.tensor(low),
                     high=torch.tensor(high),
                     num_samples=torch.tensor(count)), path)
         return low, high, count
 
-    def cache_path(self, runner, teacher_ckpt: Optional[str]) -> Optional[str]:
-        """The cache file of this teacher checkpoint, rates and ``T_e``, or None."""
-        if not teacher_ckpt:
+    def cache_key(self, runner, model: nn.Module, teacher: nn.Module) -> Optional[str]:
+        """What the thresholds depend on, as JSON text; None (nothing cached) when
+        the training loader has no dataset to identify."""
+        dataset = getattr(runner.train_loop.dataloader, 'dataset', None)
+        if dataset is None or not hasattr(dataset, 'get_data_info'):
+            print_log(
+                'EnergyThresholdHook: the training loader has no dataset with '
+                'get_data_info to identify; the thresholds are not cached.', 'current')
             return None
-        location = str(teacher_ckpt)
-        mtime = None
-        if osp.isfile(location):
-            location = osp.abspath(location)
-            mtime = os.stat(location).st_mtime_ns
-        key = json.dumps(
+        identity = dataset_identity(dataset)
+        return json.dumps(
             dict(
-                ckpt=location,
-                mtime=mtime,
+                version=CACHE_VERSION,
+                dataset={key: identity[key]
+                         for key in COMPARED_DATASET_KEYS},
+                teacher=dict(
+                    weights_sha256=state_dict_sha256(teacher.state_dict()),
+                    teacher_input=repr(getattr(model, 'teacher_input', None)),
+                    teacher_precision=getattr(model, 'teacher_precision', None),
+                    input_encoding=input_encoding(model.data_preprocessor)),
                 low_rate=self.low_rate,
                 high_rate=self.high_rate,
                 t_e=self.energy_temperature),
             sort_keys=True)
-        digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+
+    def cache_path(self, runner, key: str) -> str:
+        """The cache file of this key."""
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         folder = self.cache_dir or runner.work_dir
         return osp.join(folder, f'{CACHE_PREFIX}{digest}.pth')
+
+    @staticmethod
+    def read_cache(path: str, key: str) -> Optional[Tuple[float, float, int]]:
+        """``(low, high, N)`` from ``path`` if it holds thresholds computed for
+        ``key``; None (a warning naming the file unless it does not exist) when it
+        must be recomputed."""
+        if not osp.isfile(path):
+            return None
+        try:
+            entry = torch.load(path, map_location='cpu', weights_only=True)
+            stored = entry['key']
+            low, high = float(entry['low']), float(entry['high'])
+            count = int(entry['num_samples'])
+        except Exception as error:  # truncated, corrupt or another format: recompute
+            why = f'cannot be read ({type(error).__name__}: {error})'
+        else:
+            if stored != key:
+                try:
+                    found = differences(
+                        json.loads(key), json.loads(stored), None, 'file', 'this run')
+                except ValueError:
+                    found = ['its key is not JSON']
+                why = ('was computed for another training set or teacher (' +
+                       '; '.join(found) + ')')
+            elif not (math.isfinite(low) and math.isfinite(high)):
+                why = f'holds non-finite thresholds ({low}, {high})'
+            else:
+                return low, high, count
+        print_log(
+            f'EnergyThresholdHook: {path} {why}; recomputing the thresholds and '
+            'rewriting it.',
+            'current',
+            level=logging.WARNING)
+        return None
 
     @torch.no_grad()
     def teacher_energies(self, runner, model: nn.Module, teacher: nn.Module) -> Tensor:

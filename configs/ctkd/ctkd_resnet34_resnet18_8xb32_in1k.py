@@ -6,8 +6,11 @@
 # --lr_decay_epochs 30,60,90 --weight_decay 1e-4 --epochs 120`, `-r 1 -a 1 -b 0` (CE 1,
 # KD 1), `--t_start 1 --t_end 20`, lambda cosine 0 -> -1 over `--decay_loops 5` epochs
 # (the script breaks at line 24, a backslash followed by a space; these are the values
-# it was written with); momentum 0.9 (train_student.py); RandomResizedCrop + flip, Resize
-# 256 + CenterCrop 224 (dataset/imagenet.py).
+# it was written with); momentum 0.9 (train_student.py); torchvision ImageFolder data
+# (PIL): RandomResizedCrop + flip, Resize 256 + CenterCrop 224 (dataset/imagenet.py; the
+# imagenet_bs32_pil.py base); the ResNet-18 student initialised as torchvision's
+# (models/resnetv2.py, a torchvision copy without zero-initialised residual BNs:
+# resnet18_torchvision_init.py).
 # Teacher: CTKD's own ResNet-34 (73.96 top-1 in the README table), not torchvision's
 # (73.31) of the pair base. Get resnet34.pth of CTKD's release (tag `pretrained-models`,
 # https://github.com/zhengli97/CTKD/releases/tag/pretrained-models, or the README's Baidu
@@ -18,12 +21,13 @@
 #       resnet34.pth checkpoints/imagenet_teachers/resnet34_ctkd_in1k.pth --arch resnet34
 _base_ = [
     '../_base_/pairs/resnet34_resnet18_in1k.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    '../_base_/datasets/imagenet_bs32_pil.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
+    student='{{ fileDirname }}/../_base_/models/imagenet/resnet18_torchvision_init.py',
     teacher_ckpt='checkpoints/imagenet_teachers/resnet34_ctkd_in1k.pth',
     distill_losses=dict(
         loss_ctkd=dict(

@@ -1,0 +1,112 @@
+"""Time our DKD step against mdistiller's own, in one process, on the same CPU.
+
+    python tools/analysis/compare_mdistiller.py --mdistiller PATH [--batch-size 64]
+        [--iters 20] [--warmup 3] [--compile] [--threads 1]
+
+PATH is a checkout of megvii-research/mdistiller (the code is imported from there, at
+run time only; nothing of it is part of this project). Both sides train ResNet8x4 from a
+frozen ResNet32x4 with DKD (alpha 1, beta 8, T 4, past the warm-up) on the same random
+CIFAR-sized batch: mdistiller's ``DKD`` distiller and SGD over its learnable parameters,
+ours the distillation step of ``configs/dkd/dkd_resnet32x4_resnet8x4_1xb64_cifar100.py``
+(eager, and with ``--compile`` the distiller's ``compile`` option). The steps run
+interleaved, the order rotating each round; the table gives the median process CPU time
+per step and each step's ratio to mdistiller's.
+"""
+import argparse
+import os.path as osp
+import statistics
+import sys
+from types import SimpleNamespace
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from mmengine.logging import MessageHub  # noqa: E402
+
+from kd_plugin.apis.benchmark import (
+    build_model,
+    compiled_steps,
+    load_config,  # noqa
+    make_steps,
+    synthetic_batch,
+    time_interleaved)
+
+CONFIG = osp.join(ROOT, 'configs', 'dkd', 'dkd_resnet32x4_resnet8x4_1xb64_cifar100.py')
+EPOCH = 30  # past DKD's 20-epoch warm-up on both sides
+
+
+def mdistiller_step(path: str, inputs: torch.Tensor, target: torch.Tensor):
+    """One training step of mdistiller's DKD (its models, distiller and optimizer set-up:
+    SGD 0.05, momentum 0.9, weight decay 5e-4 over get_learnable_parameters())."""
+    sys.path.insert(0, path)
+    from mdistiller.distillers.DKD import DKD
+    from mdistiller.models.cifar import cifar_model_dict
+
+    # The fields of mdistiller's yacs CFG that DKD reads (configs/cifar100/dkd/
+    # res32x4_res8x4.yaml); the engine, which needs tensorboardX, is not imported.
+    cfg = SimpleNamespace(
+        DKD=SimpleNamespace(CE_WEIGHT=1.0, ALPHA=1.0, BETA=8.0, T=4.0, WARMUP=20))
+    student = cifar_model_dict['resnet8x4'][0](num_classes=100)
+    teacher = cifar_model_dict['resnet32x4'][0](num_classes=100)
+    distiller = DKD(student, teacher, cfg)
+    distiller.train()
+    optimizer = torch.optim.SGD(
+        distiller.get_learnable_parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+
+    def step() -> float:
+        optimizer.zero_grad(set_to_none=True)
+        _, losses = distiller(image=inputs, target=target, epoch=EPOCH)
+        loss = sum(value.mean() for value in losses.values())
+        loss.backward()
+        optimizer.step()
+        return float(loss.detach())
+
+    return step
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        '--mdistiller', required=True, help='a checkout of megvii-research/mdistiller')
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--iters', type=int, default=20)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help="also time ours with the distiller's compile option")
+    parser.add_argument('--threads', type=int, default=1, help='torch threads')
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    MessageHub.get_current_instance().update_info('epoch', EPOCH)
+
+    cfg = load_config(CONFIG)
+    model = build_model(cfg, 'cpu')
+    batch, _ = synthetic_batch(cfg, model, CONFIG, args.batch_size, None, 'cpu')
+    ours, _ = make_steps(cfg, model, batch, 'cpu', amp=False)
+    steps = dict(ours=ours['distill'])
+    if args.compile:
+        compiled, compile_s = compiled_steps(cfg, model, batch, 'cpu', False, False,
+                                             dict(backend='inductor'))
+        steps['ours_compiled'] = compiled['distill_compiled']
+        print(f"compile (first calls): {sum(compile_s.values()):.1f} s")
+    target = torch.cat([sample.gt_label for sample in batch['data_samples']])
+    # mdistiller's own input: the same images, normalised as it does (0-1, its mean/std).
+    steps['mdistiller'] = mdistiller_step(args.mdistiller, batch['inputs'].clone(),
+                                          F.one_hot(target, 100).argmax(1))
+    _, cpu_times, values = time_interleaved(steps, args.iters, args.warmup, 'cpu')
+    medians = {name: statistics.median(times) for name, times in cpu_times.items()}
+    print('| step | median CPU s | / mdistiller |\n|---|---:|---:|')
+    for name, median in medians.items():
+        print(f"| {name} | {median:.4f} | {median / medians['mdistiller']:.3f} |")
+    finite = all(torch.isfinite(torch.tensor(v)).all() for v in values.values())
+    print(f'batch {args.batch_size}, {args.threads} thread(s), {args.iters} timed rounds '
+          f'after {args.warmup} warm-up rounds, torch {torch.__version__}; losses '
+          f'finite: {finite}')
+    return medians
+
+
+if __name__ == '__main__':
+    main()

@@ -1,5 +1,16 @@
-# NKD alone (T 1, gamma 1), DeiT III-small -> DeiT-tiny, ImageNet-1k; reported top-1
-# 76.68 (cls_KD vitkd.md / nkd.md). Student CE (label smoothing 0.1) at weight 1. See
+# NKD (Yang et al., "From Knowledge Distillation to Self-Knowledge Distillation: A Unified
+# Approach with Normalized Loss and Customized Soft Labels", ICCV 2023, arXiv 2303.13005),
+# DeiT III-Small -> DeiT-Tiny, ImageNet-1k. Reported 76.68 top-1:
+# yzd-v/cls_KD@1e5d48f36957ee460d39d7ebc592c6cc7f8f3d66: nkd.md (table "NKD"), whose link
+# points at the code that produced it,
+# yzd-v/cls_KD@ad4876fa4c5c70db5d11b892278c4090086ce935:
+# configs/distillers/imagenet/deit-s3_distill_deit-t_img.py (branch master), with NKD
+# alone (`vitkd = False`, `nkd = True`): NKDLoss temp 1, gamma 1; the student CE (label
+# smoothing 0.1) at weight 1; student configs/deit/deit-tiny_pt-4xb256_in1k.py of that
+# commit (drop path 0); teacher: MMPretrain's DeiT III (ImageNet-21k pre-trained); master
+# loaded the authors' own deit-*_pt3.pth (vitkd.md's T_weight links), not compared
+# (unverified). The teacher runs in eval mode: master's teacher has drop path 0 and no
+# BatchNorm, so its train mode changes nothing. Recipe: _base_/deit_in1k.py. See
 # configs/vitkd/README.md.
 _base_ = ['./_base_/deit_in1k.py']
 

@@ -1,6 +1,17 @@
-# ViTKD alone (cls_KD configs with nkd = False), DeiT III-large -> DeiT-base,
-# ImageNet-1k; reported top-1 83.46 (cls_KD vitkd.md / nkd.md). Student CE (label
-# smoothing 0.1) at weight 1. See configs/vitkd/README.md.
+# ViTKD (Yang et al., "ViTKD: Practical Guidelines for ViT feature knowledge
+# distillation", arXiv 2209.02432), DeiT III-Large -> DeiT-Base, ImageNet-1k. Reported
+# 83.46 top-1: yzd-v/cls_KD@1e5d48f36957ee460d39d7ebc592c6cc7f8f3d66: vitkd.md (column
+# "ViTKD"), whose link points at the code that produced it,
+# yzd-v/cls_KD@ad4876fa4c5c70db5d11b892278c4090086ce935:
+# configs/distillers/imagenet/deit-l3_distill_deit-b_img.py (branch master), with ViTKD
+# alone (`vitkd = True`, `nkd = False`): ViTKDLoss alpha 3e-5, beta 3e-6, lambda 0.5 on
+# the patch tokens of layers 0 and 1 (mimicking) and of the last layer after the final
+# LayerNorm (generation); the student CE (label smoothing 0.1) at weight 1; student
+# configs/deit/deit-base_pt-16xb64_in1k.py of that commit (drop path 0.1; EMAHook momentum
+# 4e-5, below); teacher: MMPretrain's DeiT III (ImageNet-21k pre-trained); master loaded
+# the authors' own deit-*_pt3.pth (vitkd.md's T_weight links), not compared (unverified).
+# The teacher runs in eval mode: master's teacher has drop path 0 and no BatchNorm, so its
+# train mode changes nothing. Recipe: _base_/deit_in1k.py. See configs/vitkd/README.md.
 _base_ = ['./_base_/deit_in1k.py']
 
 model = dict(
@@ -24,3 +35,8 @@ model = dict(
     teacher_taps=dict(tokens=['backbone.layers.0', 'backbone.layers.1', 'backbone.ln1']),
     student_loss_weight=1.0,
     shape_probe=(3, 224, 224))  # token widths and counts checked at build
+
+# The DeiT-Base student config's EMA (configs/deit/deit-base_pt-16xb64_in1k.py:
+# EMAHook momentum 4e-5, priority ABOVE_NORMAL): validation and checkpoints use the
+# averaged weights.
+custom_hooks = [dict(type='EMAHook', momentum=4e-5, priority='ABOVE_NORMAL')]

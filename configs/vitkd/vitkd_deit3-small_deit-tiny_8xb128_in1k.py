@@ -1,6 +1,17 @@
-# ViTKD alone (cls_KD configs with nkd = False), DeiT III-small -> DeiT-tiny,
-# ImageNet-1k; reported top-1 76.06 (cls_KD vitkd.md / nkd.md). Student CE (label
-# smoothing 0.1) at weight 1. See configs/vitkd/README.md.
+# ViTKD (Yang et al., "ViTKD: Practical Guidelines for ViT feature knowledge
+# distillation", arXiv 2209.02432), DeiT III-Small -> DeiT-Tiny, ImageNet-1k. Reported
+# 76.06 top-1: yzd-v/cls_KD@1e5d48f36957ee460d39d7ebc592c6cc7f8f3d66: vitkd.md (column
+# "ViTKD"), whose link points at the code that produced it,
+# yzd-v/cls_KD@ad4876fa4c5c70db5d11b892278c4090086ce935:
+# configs/distillers/imagenet/deit-s3_distill_deit-t_img.py (branch master), with ViTKD
+# alone (`vitkd = True`, `nkd = False`): ViTKDLoss alpha 3e-5, beta 3e-6, lambda 0.5 on
+# the patch tokens of layers 0 and 1 (mimicking) and of the last layer after the final
+# LayerNorm (generation); the student CE (label smoothing 0.1) at weight 1; student
+# configs/deit/deit-tiny_pt-4xb256_in1k.py of that commit (drop path 0); teacher:
+# MMPretrain's DeiT III (ImageNet-21k pre-trained); master loaded the authors' own
+# deit-*_pt3.pth (vitkd.md's T_weight links), not compared (unverified). The teacher runs
+# in eval mode: master's teacher has drop path 0 and no BatchNorm, so its train mode
+# changes nothing. Recipe: _base_/deit_in1k.py. See configs/vitkd/README.md.
 _base_ = ['./_base_/deit_in1k.py']
 
 model = dict(

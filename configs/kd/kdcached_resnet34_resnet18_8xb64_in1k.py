@@ -30,9 +30,20 @@ model = dict(
                    'teacher_cache_top10.pth'))
 default_hooks = dict(teacher_cache_check=dict(type='TeacherCacheCheckHook'))
 
+# The pipeline of kd_resnet34_resnet18_8xb64_in1k.py (PIL decoding and resizing as
+# torchvision's ImageFolder in megvii-research/mdistiller@a08d46f:
+# mdistiller/dataset/imagenet.py) with recorded crops.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RecordedRandomResizedCrop', scale=224, num_draws=10, seed=0),
+    dict(
+        type='LoadImageFromFile',
+        imdecode_backend='pillow',
+        color_type='color_ignore_orientation'),
+    dict(
+        type='RecordedRandomResizedCrop',
+        scale=224,
+        num_draws=10,
+        seed=0,
+        backend='pillow'),
     dict(type='RecordedRandomFlip', prob=0.5),
     # 'view_id' finds the cached logits, 'crop_box' lets the distiller check them.
     dict(

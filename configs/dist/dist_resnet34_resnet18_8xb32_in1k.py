@@ -13,15 +13,23 @@
 #   below).
 # - Schedule: batch 8 x 32, 100 epochs, x0.1 every 30 epochs, no warm-up;
 #   RandomResizedCrop 224 + flip, no other augmentation.
+# - Data: JPEGs decoded and resized with PIL as the original's torchvision ImageFolder
+#   pipeline, RandomResizedCrop 224 + flip, validation Resize(256) + CenterCrop(224)
+#   (../_base_/datasets/imagenet_bs32_pil.py).
 # - Teacher: torchvision's V1 resnet34 weights (the pair base).
+# - Student: torchvision's resnet18 (hunto/image_classification_sota@d9662f7:
+#   lib/models/builder.py, tv_resnet18 in the README), initialised as torchvision does
+#   (resnet18_torchvision_init.py: no zero-initialised last BN per block, PyTorch's
+#   default Linear initialisation of the classifier).
 _base_ = [
     '../_base_/pairs/resnet34_resnet18_in1k.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    '../_base_/datasets/imagenet_bs32_pil.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
+    student='{{ fileDirname }}/../_base_/models/imagenet/resnet18_torchvision_init.py',
     distill_losses=dict(
         loss_dist=dict(
             type='DISTLoss', beta=1.0, gamma=1.0, temperature=1.0, loss_weight=2.0)),

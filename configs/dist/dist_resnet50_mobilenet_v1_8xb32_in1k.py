@@ -13,10 +13,13 @@
 #   below).
 # - Schedule: batch 8 x 32, 100 epochs, x0.1 every 30 epochs, no warm-up;
 #   RandomResizedCrop 224 + flip, no other augmentation.
+# - Data: JPEGs decoded and resized with PIL as the original's torchvision ImageFolder
+#   pipeline, RandomResizedCrop 224 + flip, validation Resize(256) + CenterCrop(224)
+#   (../_base_/datasets/imagenet_bs32_pil.py).
 # - Teacher: torchvision's V1 resnet50 weights (the pair base).
 _base_ = [
     '../_base_/pairs/resnet50_mobilenet_v1_in1k.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    '../_base_/datasets/imagenet_bs32_pil.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
 ]

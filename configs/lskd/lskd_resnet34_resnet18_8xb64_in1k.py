@@ -10,15 +10,23 @@
 #   weight).
 # - Schedule (kd.yaml): batch 512 (8 GPUs x 64 here), SGD lr 0.2, momentum 0.9, weight
 #   decay 1e-4, 100 epochs, x0.1 at 30/60/90.
+# - Data: JPEGs decoded and resized with PIL as the original's torchvision ImageFolder
+#   pipeline, RandomResizedCrop 224 + flip, validation Resize(256) + CenterCrop(224)
+#   (../_base_/datasets/imagenet_bs32_pil.py).
 # - Teacher: torchvision's V1 weights (the pair base).
+# - Student: ResNet-18 initialised as sunshangquan/logit-standardization-KD@f6e5aa5:
+#   mdistiller/models/imagenet/resnet.py (resnet18_torchvision_init.py: no
+#   zero-initialised last BN per block, PyTorch's default Linear initialisation of the
+#   classifier).
 _base_ = [
     '../_base_/pairs/resnet34_resnet18_in1k.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32.py',
+    '../_base_/datasets/imagenet_bs32_pil.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
+    student='{{ fileDirname }}/../_base_/models/imagenet/resnet18_torchvision_init.py',
     distill_losses=dict(
         loss_lskd=dict(type='LSKDLoss', temperature=2.0, loss_weight=9.0)),
     student_loss_weight=1.0)

@@ -6,12 +6,17 @@
 # - Loss: mdistiller/distillers/KD_ours.py with the yaml's KD.TEMPERATURE 1 (temperatures
 #   1, 3, 5, 2, 6), KD weight 0.5, CE 0.5 on each view.
 # - Data: a weak and a strong view (../_base_/datasets/imagenet_bs64_two_views.py: the
-#   original's RandAugment(2, 10) + Cutout, mdistiller/dataset/imagenet.py).
+#   original's RandAugment(2, 10) + Cutout, mdistiller/dataset/imagenet.py), decoded and
+#   resized with PIL as its torchvision ImageFolder.
 # - Schedule: SGD lr 0.1, momentum 0.9, weight decay 1e-4, 100 epochs, x0.1 at 30/60/90;
 #   batch 512 (SOLVER.BATCH_SIZE, one DataParallel process) = 8 GPUs x 64 here. MLKD's
 #   batch statistics are per GPU: per 64 images, as a DataParallel chunk on 8 GPUs (the
 #   original's GPU count is not published).
 # - Teacher: torchvision's V1 weights (the pair base).
+# - Student: ResNet-18 initialised as Jin-Ying/Multi-Level-Logit-Distillation@5ee473f:
+#   mdistiller/models/imagenet/resnet.py (resnet18_torchvision_init.py: no
+#   zero-initialised last BN per block, PyTorch's default Linear initialisation of the
+#   classifier).
 _base_ = [
     '../_base_/pairs/resnet34_resnet18_in1k.py',
     '../_base_/datasets/imagenet_bs64_two_views.py',
@@ -20,6 +25,7 @@ _base_ = [
 ]
 
 model = dict(
+    student='{{ fileDirname }}/../_base_/models/imagenet/resnet18_torchvision_init.py',
     distill_losses=dict(
         loss_mlkd=dict(type='MLKDLoss', temperature=1.0, loss_weight=0.5),
         loss_cls_strong=dict(type='StrongViewCELoss', loss_weight=0.5)),

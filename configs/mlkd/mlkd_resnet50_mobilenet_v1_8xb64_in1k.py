@@ -6,7 +6,8 @@
 # - Loss: mdistiller/distillers/KD_ours.py with the yaml's KD.TEMPERATURE 1 (temperatures
 #   1, 3, 5, 2, 6), KD weight 0.5, CE 0.5 on each view.
 # - Data: a weak and a strong view (../_base_/datasets/imagenet_bs64_two_views.py: the
-#   original's RandAugment(2, 10) + Cutout, mdistiller/dataset/imagenet.py).
+#   original's RandAugment(2, 10) + Cutout, mdistiller/dataset/imagenet.py), decoded and
+#   resized with PIL as its torchvision ImageFolder.
 # - Schedule: SGD lr 0.2, momentum 0.9, weight decay 1e-4, 100 epochs, x0.1 at 30/60/90;
 #   batch 512 (SOLVER.BATCH_SIZE, one DataParallel process) = 8 GPUs x 64 here. MLKD's
 #   batch statistics are per GPU: per 64 images, as a DataParallel chunk on 8 GPUs (the

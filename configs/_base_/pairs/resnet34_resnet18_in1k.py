@@ -1,21 +1,21 @@
 # Distillation pair on ImageNet-1k: teacher resnet34 -> student resnet18. Method configs
-# inherit it and add `distill_losses` and `student_loss_weight`.
-# Data and schedule are MMPretrain's standard ImageNet ones: RandomResizedCrop 224 +
-# flip, val resize 256 + center crop 224, 32 images per GPU; SGD lr 0.1 for a total
-# batch of 256, momentum 0.9, weight decay 1e-4, 100 epochs, x0.1 at epochs 30/60/90
-# (the cls_KD and DIST recipes). Method configs override what their reference changes
-# (mdistiller: 8 x 64 images, lr 0.2; methods_logit.md section 1).
+# list it in `_base_` with their data, schedule and runtime bases (e.g. MMPretrain's
+# imagenet_bs32 / imagenet_bs256, or ../datasets/imagenet_bs32_pil.py for the originals
+# that decode with PIL) and add `distill_losses` and their recipe.
 #
-# Teacher checkpoint convention: torchvision's ImageNet weights of resnet34 (the
-# teachers of mdistiller, cls_KD and DIST), converted once, from the repository root, to
-# the path `teacher_ckpt` names (relative to the working directory):
+# Teacher checkpoint convention: torchvision's ImageNet weights of resnet34 (the teachers
+# of mdistiller, DIST and CRD: torchvision's resnet34-333f7ec4.pth,
+# megvii-research/mdistiller@a08d46f: mdistiller/models/imagenet/resnet.py model_urls),
+# converted once, from the repository root, to the path `teacher_ckpt` names (relative to
+# the working directory):
 #   python tools/model_converters/torchvision_to_mmpretrain.py \
-#       TORCHVISION_RESNET34.pth checkpoints/imagenet_teachers/resnet34_in1k.pth \
-#       --arch resnet34
+#       resnet34-333f7ec4.pth checkpoints/imagenet_teachers/resnet34_in1k.pth --arch resnet34
+# cls_KD's configs use MMPretrain's own resnet34 checkpoints instead: their pair bases
+# name those.
 #
-# Only the models: teacher and student are model config files (swap one with e.g.
-# model = dict(student='{{ fileDirname }}/../_base_/models/cifar/wrn_16_2.py') in a
-# method config; docs/getting_started.md).
+# Only the models: teacher and student are model config files (swap one with e.g. model =
+# dict(student='{{ fileDirname }}/../_base_/models/cifar/wrn_16_2.py') in a method config;
+# docs/getting_started.md).
 model = dict(
     type='ClassificationDistiller',
     teacher='{{ fileDirname }}/../models/imagenet/resnet34.py',

@@ -9,7 +9,8 @@
 # converted once, from the repository root, to the path `teacher_ckpt` names (relative to
 # the working directory):
 #   python tools/model_converters/torchvision_to_mmpretrain.py \
-#       resnet34-333f7ec4.pth checkpoints/imagenet_teachers/resnet34_in1k.pth --arch resnet34
+#       resnet34-333f7ec4.pth checkpoints/imagenet_teachers/resnet34_in1k.pth \
+#       --arch resnet34
 # cls_KD's configs use MMPretrain's own resnet34 checkpoints instead: their pair bases
 # name those.
 #

@@ -9,7 +9,8 @@
 # converted once, from the repository root, to the path `teacher_ckpt` names (relative to
 # the working directory):
 #   python tools/model_converters/torchvision_to_mmpretrain.py \
-#       resnet50-19c8e357.pth checkpoints/imagenet_teachers/resnet50_in1k.pth --arch resnet50
+#       resnet50-19c8e357.pth checkpoints/imagenet_teachers/resnet50_in1k.pth \
+#       --arch resnet50
 # cls_KD's configs use MMPretrain's own resnet50 checkpoints instead: their pair bases
 # name those.
 #

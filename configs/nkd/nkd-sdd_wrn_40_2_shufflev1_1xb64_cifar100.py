@@ -37,3 +37,7 @@ model = dict(
                 match_reference=True,
                 loss_weight=1.0))),
     student_loss_weight=1.0)
+
+# lr 0.01 for this student: SOLVER.LR of shicaiwei123/SDD-CVPR2024@e412036:
+# configs/cifar100/sdd_nkd/wrn40_2_shuv1.yaml.
+optim_wrapper = dict(optimizer=dict(lr=0.01))

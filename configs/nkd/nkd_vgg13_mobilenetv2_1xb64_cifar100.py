@@ -19,3 +19,7 @@ model = dict(
     distill_losses=dict(
         loss_nkd=dict(type='NKDLoss', temperature=3.0, gamma=3.5, loss_weight=1.0)),
     student_loss_weight=1.0)
+
+# lr 0.01 for MobileNetV2 / ShuffleNet students, the CIFAR-100 rule of
+# HobbitLong/RepDistiller@b84f547:train_student.py (L92-94) and mdistiller.
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -24,3 +24,7 @@ model = dict(
             fm_weight=1.0,
             sr_weight=5.0)),
     student_loss_weight=1.0)
+
+# lr 0.01 for MobileNetV2 / ShuffleNet students, the CIFAR-100 rule of
+# HobbitLong/RepDistiller@b84f547:train_student.py (L92-94) and mdistiller.
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,5 +1,6 @@
 from .bn_probe import TrainModeNoiseProbeHook
 from .distributed import setup_cpu_distributed
+from .dot import DOTOptimWrapper
 from .energy import EnergyThresholdHook
 from .epoch_seed import EpochSeedHook
 from .nonfinite import NonFiniteGuardOptimWrapper, NonFiniteLossHook
@@ -10,5 +11,6 @@ from .teacher_val import TeacherEvalHook
 __all__ = [
     'setup_cpu_distributed', 'EnergyThresholdHook', 'EpochSeedHook',
     'NonFiniteGuardOptimWrapper', 'NonFiniteLossHook', 'SafeCheckpointLoadingHook',
-    'TeacherCacheCheckHook', 'TeacherEvalHook', 'TrainModeNoiseProbeHook'
+    'TeacherCacheCheckHook', 'TeacherEvalHook', 'TrainModeNoiseProbeHook',
+    'DOTOptimWrapper'
 ]

@@ -1,7 +1,7 @@
 """Whole training steps of the mdistiller methods, from their configs, against the
 original recipes re-derived independently.
 
-For KD, DKD, AT, FitNet, RKD and CRD on CIFAR-100 ResNet32x4 -> ResNet8x4, each test
+For KD, DKD, AT, FitNet, RKD, VID and CRD on CIFAR-100 ResNet32x4 -> ResNet8x4, each test
 loads the shipped config, builds the distiller as MMEngine's runner does (teacher weights
 from a fixed seed with BN statistics calibrated on a noise batch, no checkpoint), builds
 the optimizer wrapper and the parameter schedulers from the config as
@@ -36,7 +36,7 @@ import copy
 import itertools
 import math
 from pathlib import Path
-from typing import Callable, Dict, List, NamedTuple, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import pytest
 import torch
@@ -83,6 +83,9 @@ DKD_ALPHA, DKD_BETA, DKD_T, DKD_WARMUP, DKD_CE_WEIGHT = 1.0, 8.0, 4.0, 20, 1.0
 AT_P, AT_WEIGHT, AT_CE_WEIGHT = 2, 1000.0, 1.0
 FITNET_HINT_LAYER, FITNET_WEIGHT, FITNET_CE_WEIGHT = 2, 100.0, 1.0
 RKD_DISTANCE, RKD_ANGLE, RKD_WEIGHT, RKD_EPS, RKD_CE_WEIGHT = 25.0, 50.0, 1.0, 1e-12, 1.0
+# VID: RD:distiller_zoo/VID.py (init_pred_var, eps), RD:train_student.py (one VIDLoss per
+# feat[1:-1] pair, in trainable_list), RD:scripts/run_cifar_distill.sh (-a 0 -b 1).
+VID_INIT_VAR, VID_EPS, VID_WEIGHT, VID_CE_WEIGHT = 5.0, 1e-5, 1.0, 1.0
 CRD_K, CRD_T, CRD_MOMENTUM, CRD_DIM, CRD_WEIGHT, CRD_CE_WEIGHT = (16384, 0.07, 0.5, 128,
                                                                   0.8, 1.0)
 
@@ -294,6 +297,30 @@ def rkd(s, t, batch, epoch, w, state):
     return RKD_WEIGHT * rkd_term(s.pooled, t.pooled)
 
 
+def vid(s, t, batch, epoch, w, state):
+    """Sum over feats[1:] of mean(0.5 ((r(F_s) - F_t)^2 / var + log var)): r three
+    bias-free 1x1 convs with ReLUs between, var = softplus(log_scale) + eps per teacher
+    channel, trained (RD:distiller_zoo/VID.py)."""
+    total = 0
+    for stage, (f_s, f_t) in enumerate(zip(s.feats[1:], t.feats[1:])):
+        layers = f'distill_losses.loss_vid.regressors.{stage}.layers.'
+        hidden = F.relu(F.conv2d(f_s, w[f'{layers}0.weight']))
+        hidden = F.relu(F.conv2d(hidden, w[f'{layers}2.weight']))
+        mean = F.conv2d(hidden, w[f'{layers}4.weight'])
+        log_scale = w[f'distill_losses.loss_vid.log_scales.{stage}']
+        var = (F.softplus(log_scale) + VID_EPS).view(1, -1, 1, 1)
+        total = total + (0.5 * ((mean - f_t)**2 / var + var.log())).mean()
+    return VID_WEIGHT * total
+
+
+def vid_initial_variances(w: Dict[str, Tensor]) -> None:
+    """Every variance starts at init_pred_var (RD:distiller_zoo/VID.py)."""
+    for name, log_scale in w.items():
+        if name.startswith('distill_losses.loss_vid.log_scales.'):
+            variance = F.softplus(log_scale) + VID_EPS
+            torch.testing.assert_close(variance, torch.full_like(variance, VID_INIT_VAR))
+
+
 def crd(s, t, batch, epoch, w, state):
     """0.8 (NCE of the student side + NCE of the teacher side) on the L2-normalised
     linear embeddings of the pooled vectors (MD:mdistiller/distillers/CRD.py `Embed`)."""
@@ -313,6 +340,8 @@ class Method(NamedTuple):
     term: Callable
     # Trainable parameters of the method besides the student's (its connectors).
     connectors: Tuple[str, ...] = ()
+    # Checks the initial parameters and buffers where the original fixes them.
+    check_initial: Optional[Callable] = None
 
 
 METHODS = {
@@ -324,6 +353,9 @@ METHODS = {
         Method('fitnet', FITNET_CE_WEIGHT, 'loss_fitnet', fitnet, (
             'distill_losses.loss_fitnet.regressor.', )),
         Method('rkd', RKD_CE_WEIGHT, 'loss_rkd', rkd),
+        Method('vid', VID_CE_WEIGHT, 'loss_vid', vid, (
+            'distill_losses.loss_vid.regressors.',
+            'distill_losses.loss_vid.log_scales.'), vid_initial_variances),
         Method('crd', CRD_CE_WEIGHT, 'loss_crd', crd, (
             'distill_losses.loss_crd.embed_s.', 'distill_losses.loss_crd.embed_t.')),
     )
@@ -552,15 +584,20 @@ def test_whole_steps_follow_the_original_recipe(name, batches):
     run = run_config(method, batches)
     # What trains in the originals: the student and the method's connectors.
     learnable = [
-        name for name in run.parameters
-        if name.startswith(('student.', ) + method.connectors)
+        param for param in run.parameters
+        if param.startswith(('student.', ) + method.connectors)
     ]
-    expected_logged, expected = original_run(method, run.initial, learnable, batches)
-
     assert run.trainable == set(learnable), run.trainable ^ set(learnable)
+    for prefix in method.connectors:
+        assert any(param.startswith(prefix) for param in learnable), \
+            f'no parameter {prefix}*, which the original trains'
     # The originals run the teacher in eval mode under no_grad: nothing of it moves.
     assert run.teacher_unchanged, 'a teacher weight or BN statistic changed'
     assert run.optimizer_steps == len(EPOCHS)
+    if method.check_initial is not None:
+        method.check_initial(run.initial)
+
+    expected_logged, expected = original_run(method, run.initial, learnable, batches)
     for step, epoch in enumerate(EPOCHS):
         where = f'step {step} (runner epoch {epoch})'
         assert run.logged[step].keys() == expected_logged[step].keys(), where

@@ -50,7 +50,11 @@ def main(argv=None) -> int:
         parser.error('config paths select what --check compares; writing the table '
                      'resolves every config')
     paths = [Path(path).resolve() for path in args.configs] or config_paths()
-    recipes, models = resolve_all(paths)
+    try:
+        recipes, models = resolve_all(paths)
+    except RuntimeError as error:  # a config that does not load, named
+        print(error)
+        return 1
     if not args.check:
         Path(args.table).write_text(render_table(recipes, models))
         print(f'wrote {args.table}: {len(recipes)} configs, {len(models)} model files')

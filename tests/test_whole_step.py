@@ -68,7 +68,8 @@ NESTEROV = False
 WEIGHT_DECAY = 5e-4
 LR_DECAY_STAGES = (150, 180, 210)
 LR_DECAY_RATE = 0.1
-BATCH_SIZE = 64
+BATCH_SIZE = 64  # on one GPU
+MAX_EPOCHS = 240
 CIFAR_TRAIN_SIZE = 50000
 # Normalize() after ToTensor() (0-1 images): MD:mdistiller/dataset/cifar100.py
 # (get_cifar100_train_transform), RD:dataset/cifar100.py.
@@ -478,6 +479,8 @@ class Run(NamedTuple):
     optimizer_steps: int
     trainable: set  # parameters with requires_grad
     parameters: List[str]
+    batch_size: int  # per GPU
+    max_epochs: int
 
 
 def run_config(method: Method, batches: List[Batch]) -> Run:
@@ -513,7 +516,8 @@ def run_config(method: Method, batches: List[Batch]) -> Run:
         torch.equal(value, initial[f'teacher.{name}'])
         for name, value in model.teacher.state_dict().items())
     return Run(initial, logged, learnable, teacher_unchanged, len(steps), trainable,
-               [name for name, _ in model.named_parameters()])
+               [name for name, _ in model.named_parameters()],
+               cfg.train_dataloader.batch_size, cfg.train_cfg.max_epochs)
 
 
 _TEACHER_OUTPUTS: list = []
@@ -594,6 +598,7 @@ def test_whole_steps_follow_the_original_recipe(name, batches):
     # The originals run the teacher in eval mode under no_grad: nothing of it moves.
     assert run.teacher_unchanged, 'a teacher weight or BN statistic changed'
     assert run.optimizer_steps == len(EPOCHS)
+    assert (run.batch_size, run.max_epochs) == (BATCH_SIZE, MAX_EPOCHS)  # config: _1xb64_
     if method.check_initial is not None:
         method.check_initial(run.initial)
 

@@ -1,5 +1,6 @@
 """Distillation losses, one file per method (contract: docs/loss_api.md)."""
 from .at import ATLoss
+from .cc import CCLoss
 from .clkd import CLKDLoss
 from .crd import CRDLoss
 from .ctkd import CTKDLoss
@@ -16,6 +17,7 @@ from .fcfd import FCFDLoss
 from .fitnet import FitNetLoss
 from .heda import HighEnergyMix
 from .kd import KDLoss
+from .kdsvd import KDSVDLoss
 from .lskd import LSKDLoss
 from .mgd import MGDLoss
 from .mlkd import MLKDLoss
@@ -30,6 +32,7 @@ from .skd import SKDLoss
 from .sp import SPLoss
 from .srrl import SRRLLoss
 from .strong_view_ce import StrongViewCELoss
+from .tfkd import TfKDSelfLoss, TfKDVirtualLoss
 from .uskd import USKDLoss
 from .vid import VIDLoss
 from .vitkd import ViTKDLoss
@@ -42,5 +45,5 @@ __all__ = [
     'StrongViewCELoss', 'USKDLoss', 'spp_region_logits', 'SDDDKDLoss', 'SDDNKDLoss',
     'FitNetLoss', 'VIDLoss', 'OFDLoss', 'ReviewKDLoss', 'MGDLoss', 'SRRLLoss', 'CRDLoss',
     'FCFDLoss', 'ERFCFDLoss', 'EnergyKDLoss', 'EnergyDKDLoss', 'HighEnergyMix',
-    'ERMLKDLoss', 'ViTKDLoss'
+    'ERMLKDLoss', 'ViTKDLoss', 'CCLoss', 'KDSVDLoss', 'TfKDSelfLoss', 'TfKDVirtualLoss'
 ]

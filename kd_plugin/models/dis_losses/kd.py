@@ -1,9 +1,8 @@
 import torch.nn as nn
-import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from .utils import reduce_per_sample, upcast
+from .utils import reduce_per_sample, temperature_scaled_kl
 
 
 @MODELS.register_module()
@@ -19,7 +18,9 @@ class KDLoss(nn.Module):
 
     This is mdistiller's ``kd_loss`` (sum over classes, mean over the batch, times
     ``T^2``). cls_KD's variant, the cross-entropy form, differs from it by the teacher
-    entropy, a constant with the same gradient.
+    entropy, a constant with the same gradient. The KL term is computed in float64
+    without cancellation (:func:`~.utils.temperature_scaled_kl`), so it stays accurate
+    in float32 at any temperature.
 
     Args:
         temperature: Softmax temperature ``T``. CIFAR-100: 4, ImageNet: 1.
@@ -40,9 +41,5 @@ class KDLoss(nn.Module):
 
     def forward(self, logits_s: Tensor, logits_t: Tensor) -> Tensor:
         """Return the weighted KD term (a scalar unless ``reduction='none'``)."""
-        temperature = self.temperature
-        log_p_s = F.log_softmax(upcast(logits_s) / temperature, dim=1)
-        log_p_t = F.log_softmax(upcast(logits_t) / temperature, dim=1)
-        per_sample = F.kl_div(log_p_s, log_p_t, reduction='none', log_target=True).sum(1)
-        per_sample = per_sample * temperature**2
+        per_sample = temperature_scaled_kl(logits_s, logits_t, self.temperature)
         return self.loss_weight * reduce_per_sample(per_sample, self.reduction)

@@ -1,4 +1,5 @@
-"""A NaN/inf loss term stops training before the step (or skips it): issue 8."""
+"""A NaN/inf loss term stops training before the step (or skips it, within bounds):
+issues 8 and 14."""
 import itertools
 from pathlib import Path
 
@@ -32,14 +33,19 @@ class NaNAfterLoss(nn.Module):
         return term
 
 
-def build_runner(work_dir, bad_from, action='stop', bad_until=10**9, guard=False):
+def build_runner(work_dir,
+                 bad_from,
+                 action='stop',
+                 bad_until=10**9,
+                 guard=False,
+                 **bounds):
     cfg = Config.fromfile(SYNTHETIC_KD)
     cfg.work_dir = str(work_dir)
     cfg.experiment_name = f'nonfinite_{next(_RUN_IDS)}'
     cfg.model.distill_losses = dict(
         loss_kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9),
         loss_bad=dict(type='_TestNaNAfterLoss', bad_from=bad_from, bad_until=bad_until))
-    cfg.custom_hooks = [dict(type='NonFiniteLossHook', action=action)]
+    cfg.custom_hooks = [dict(type='NonFiniteLossHook', action=action, **bounds)]
     if guard:
         cfg.optim_wrapper.type = 'NonFiniteGuardOptimWrapper'
     cfg.train_cfg.val_interval = 100
@@ -66,6 +72,46 @@ def test_skip_drops_only_the_bad_steps(tmp_path):
     assert runner.optim_wrapper.skipped_steps == 2
     state = safe_load(str(tmp_path / 'epoch_2.pth'))['state_dict']
     assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+
+
+@pytest.mark.parametrize('bound, message', [
+    (dict(max_consecutive_skips=3), '3 non-finite steps in a row'),
+    (dict(max_skipped_steps=3), '3 non-finite steps in this run'),
+])
+def test_skip_stops_at_its_bounds_naming_the_term(tmp_path, bound, message):
+    runner = build_runner(tmp_path, bad_from=2, action='skip', guard=True, **bound)
+    with pytest.raises(FloatingPointError, match=r'iteration 4 .*loss_bad=nan') as error:
+        runner.train()
+    assert message in str(error.value)
+    assert runner.optim_wrapper.skipped_steps == 2
+    assert not list(tmp_path.glob('*.pth'))
+
+
+def test_skip_stops_when_the_teacher_is_not_finite(tmp_path):
+    """A teacher whose weights are inf: every step is skipped. The run used to skip
+    all of them and exit 0; now it stops at the end of the first epoch, before that
+    epoch's checkpoint."""
+    cfg = Config.fromfile(SYNTHETIC_KD)
+    teacher = MODELS.build(cfg.model.teacher).state_dict()
+    checkpoint = tmp_path / 'inf_teacher.pth'
+    torch.save(
+        {
+            k: torch.full_like(v, float('inf')) if v.is_floating_point() else v
+            for k, v in teacher.items()
+        }, checkpoint)
+    cfg.model.teacher_ckpt = str(checkpoint)
+    cfg.work_dir = str(tmp_path)
+    cfg.experiment_name = f'nonfinite_{next(_RUN_IDS)}'
+    cfg.optim_wrapper.type = 'NonFiniteGuardOptimWrapper'
+    cfg.custom_hooks = [dict(type='NonFiniteLossHook', action='skip')]
+    cfg.train_cfg.val_interval = 100
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(
+            FloatingPointError,
+            match=r'Every optimizer step of epoch 1 \(4\) was skipped.*'
+            r'loss_kd=nan'):
+        runner.train()
+    assert not list(tmp_path.glob('epoch_*.pth'))
 
 
 def test_skip_without_the_guard_wrapper_is_a_config_error(tmp_path):

@@ -20,6 +20,11 @@ stacked ``isfinite`` flags of all terms).
   'NonFiniteGuardOptimWrapper', ...)``. The hook marks the step, the wrapper then
   zeroes the gradients and neither runs the backward nor the step, and warns with the
   culprits. Momentum buffers, learning rate and counters are left as they were.
+  Skipping is for rare bad batches, not for a run that no longer learns: training
+  stops (``FloatingPointError`` naming the terms) at ``max_consecutive_skips`` skipped
+  steps in a row, at ``max_skipped_steps`` in all, and at the end of an epoch whose
+  every step was skipped (e.g. a teacher with non-finite weights), before that
+  epoch's checkpoint is written.
 
 :class:`NonFiniteGuardOptimWrapper` also works without the hook: it then checks the
 total loss it receives (the same one synchronisation) and can only say "the total loss".
@@ -41,6 +46,12 @@ def _check_action(action: str, owner: str) -> str:
     if action not in ACTIONS:
         raise ValueError(f'{owner}: action must be one of {ACTIONS}, got {action!r}.')
     return action
+
+
+def _check_bound(value: int, name: str) -> int:
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f'{name} must be a positive int, got {value!r}.')
+    return value
 
 
 def loss_terms(losses: dict) -> Dict[str, torch.Tensor]:
@@ -80,14 +91,27 @@ class NonFiniteGuardOptimWrapper(OptimWrapper):
 
     Args:
         action: ``'stop'`` or ``'skip'``; :class:`NonFiniteLossHook` sets it to its own.
+        max_consecutive_skips: with ``'skip'``, raise ``FloatingPointError`` instead of
+            skipping when this many steps in a row would be skipped.
+        max_skipped_steps: with ``'skip'``, raise when this many steps of the run
+            would be skipped. :class:`NonFiniteLossHook` sets both to its own.
         **kwargs: ``OptimWrapper``'s (``optimizer``, ``accumulative_counts``,
             ``clip_grad``).
     """
 
-    def __init__(self, action: str = 'stop', **kwargs) -> None:
+    def __init__(self,
+                 action: str = 'stop',
+                 max_consecutive_skips: int = 10,
+                 max_skipped_steps: int = 100,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.action = _check_action(action, 'NonFiniteGuardOptimWrapper')
+        self.max_consecutive_skips = _check_bound(max_consecutive_skips,
+                                                  'max_consecutive_skips')
+        self.max_skipped_steps = _check_bound(max_skipped_steps, 'max_skipped_steps')
         self.skipped_steps = 0
+        self.consecutive_skips = 0
+        self.last_culprits: Optional[str] = None
         # Set by NonFiniteLossHook each step: None (not checked), or the verdict.
         self._verdict: Optional[str] = None
         self._checked_by_hook = False
@@ -104,15 +128,26 @@ class NonFiniteGuardOptimWrapper(OptimWrapper):
         else:
             culprits = f'the total loss {loss.detach().float().mean().item()}'
         if culprits is None:
+            self.consecutive_skips = 0
             return super().update_params(loss, step_kwargs, zero_kwargs)
         message = f'Non-finite loss{self._where}: {culprits}.'
+        stopped = (' Training stopped before the optimizer step; the last checkpoint '
+                   'is the previous good one.')
         if self.action == 'stop':
+            raise FloatingPointError(message + stopped)
+        if self.consecutive_skips + 1 >= self.max_consecutive_skips:
             raise FloatingPointError(
-                message + ' Training stopped before the optimizer '
-                'step; the last checkpoint is the previous good one.')
+                f'{message} That is {self.consecutive_skips + 1} non-finite steps in a '
+                f'row (max_consecutive_skips={self.max_consecutive_skips}).' + stopped)
+        if self.skipped_steps + 1 >= self.max_skipped_steps:
+            raise FloatingPointError(
+                f'{message} That is {self.skipped_steps + 1} non-finite steps in this '
+                f'run (max_skipped_steps={self.max_skipped_steps}).' + stopped)
         self._inner_count += 1  # the iteration happened, only its update is dropped
         self.zero_grad(**(zero_kwargs or {}))
         self.skipped_steps += 1
+        self.consecutive_skips += 1
+        self.last_culprits = culprits
         print_log(
             f'{message} Skipped this optimizer step ({self.skipped_steps} '
             'skipped so far).',
@@ -131,14 +166,25 @@ class NonFiniteLossHook(Hook):
     Args:
         action: ``'stop'`` (raise ``FloatingPointError`` naming the terms and the
             iteration; nothing is stepped or saved) or ``'skip'`` (skip the step).
+        max_consecutive_skips: ``'skip'`` stops at this many skipped steps in a row.
+        max_skipped_steps: ``'skip'`` stops at this many skipped steps in the run.
+            Either way, and at the end of an epoch in which every step was skipped,
+            training stops with a ``FloatingPointError`` naming the terms.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, action: str = 'stop') -> None:
+    def __init__(self,
+                 action: str = 'stop',
+                 max_consecutive_skips: int = 10,
+                 max_skipped_steps: int = 100) -> None:
         self.action = _check_action(action, 'NonFiniteLossHook')
+        self.max_consecutive_skips = _check_bound(max_consecutive_skips,
+                                                  'max_consecutive_skips')
+        self.max_skipped_steps = _check_bound(max_skipped_steps, 'max_skipped_steps')
         self._handle = None
         self._runner = None
+        self._epoch_start = (0, 0)  # (iteration, skipped steps) when the epoch began
 
     def before_train(self, runner) -> None:
         guard = runner.optim_wrapper
@@ -150,11 +196,34 @@ class NonFiniteLossHook(Hook):
                 f', optimizer=...) (got {type(guard).__name__}), or use action=\'stop\'.')
         if isinstance(guard, NonFiniteGuardOptimWrapper):
             guard.action = self.action
+            guard.max_consecutive_skips = self.max_consecutive_skips
+            guard.max_skipped_steps = self.max_skipped_steps
         self._runner = runner
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if self._handle is not None:
             self._handle.remove()
         self._handle = model.register_forward_hook(self._check, with_kwargs=True)
+
+    def before_train_epoch(self, runner) -> None:
+        guard = runner.optim_wrapper
+        skipped = getattr(guard, 'skipped_steps', 0)
+        self._epoch_start = (runner.iter, skipped)
+
+    def after_train_epoch(self, runner) -> None:
+        """Stop after an epoch that skipped every step, before its checkpoint (this
+        hook runs before the ``CheckpointHook``)."""
+        guard = runner.optim_wrapper
+        if not isinstance(guard, NonFiniteGuardOptimWrapper):
+            return
+        iterations = runner.iter - self._epoch_start[0]
+        skipped = guard.skipped_steps - self._epoch_start[1]
+        if iterations > 0 and skipped >= iterations:
+            raise FloatingPointError(
+                f'Every optimizer step of epoch {runner.epoch + 1} ({skipped}) was '
+                'skipped for a non-finite loss; the last one: '
+                f'{guard.last_culprits}. The run is not learning '
+                '(a non-finite teacher? a diverged student?). Training stopped; no '
+                'checkpoint was written for this epoch.')
 
     def after_train(self, runner) -> None:
         if isinstance(runner.optim_wrapper, NonFiniteGuardOptimWrapper):

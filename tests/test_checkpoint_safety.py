@@ -4,9 +4,12 @@ import os
 import pickle
 import subprocess
 import sys
+from collections import OrderedDict
 
+import numpy as np
 import pytest
 import torch
+from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmpretrain.registry import MODELS
 from test_distiller import classifier
@@ -28,6 +31,38 @@ class Exploit:
 
     def __reduce__(self):
         return (os.system, (f'touch {self.marker}', ))
+
+
+class ReachAttribute:
+    """Unpickles as ``getattr(owner, name)``: how a pickle reaches an attribute (and,
+    from there, e.g. a method that writes files) of a class it may import."""
+
+    def __init__(self, owner, name: str) -> None:
+        self.owner, self.name = owner, name
+
+    def __reduce__(self):
+        return (getattr, (self.owner, self.name))
+
+
+@pytest.mark.parametrize('owner, name', [(HistoryBuffer, 'update'),
+                                         (HistoryBuffer, '__init__'),
+                                         (HistoryBuffer, 'statistics'),
+                                         (OrderedDict, 'fromkeys'),
+                                         (np.ndarray, 'tofile')])
+def test_getattr_reaches_only_the_history_buffer_statistics(tmp_path, owner, name):
+    path = tmp_path / 'reach.pth'
+    torch.save({'meta': {'reach': ReachAttribute(owner, name)}}, path)
+    with pytest.raises(UnsafeCheckpointError, match='builtins.getattr'):
+        safe_load(str(path))
+
+
+def test_getattr_of_the_four_history_buffer_statistics_loads(tmp_path):
+    """Message-hub buffers pickle their statistic methods this way."""
+    names = ('min', 'max', 'current', 'mean')
+    path = tmp_path / 'statistics.pth'
+    torch.save({name: ReachAttribute(HistoryBuffer, name) for name in names}, path)
+    loaded = safe_load(str(path))
+    assert all(loaded[name] is getattr(HistoryBuffer, name) for name in names)
 
 
 @pytest.fixture

@@ -7,18 +7,26 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # The papers report the best test top-1 over training: keep that checkpoint too.
+    # MMEngine's CheckpointHook with crash-safe writes (a checkpoint appears under its
+    # name only when complete; old ones are removed after the new one is in place) and
+    # a disk-space check before the first epoch (kd_plugin/engine/atomic_checkpoint.py).
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='auto'),
+        type='AtomicCheckpointHook', interval=1, max_keep_ckpts=2, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
-    # Reseeds the augmentation RNGs from (seed, epoch) each epoch, so --resume continues
-    # with the draws an uninterrupted run makes (kd_plugin/engine/epoch_seed.py).
+    # Reseeds the augmentation RNGs from (seed, epoch, rank) each epoch, in the DataLoader
+    # workers too, so --resume continues with the draws an uninterrupted run makes
+    # (kd_plugin/engine/epoch_seed.py).
     epoch_seed=dict(type='EpochSeedHook'),
     # MMEngine's checkpoint loading through kd_plugin's allow-list while the run lasts
     # (torch >= 2.6 refuses runner checkpoints otherwise;
     # kd_plugin/engine/safe_loading.py). Switch off with default_hooks =
     # dict(safe_checkpoint_loading=None).
     safe_checkpoint_loading=dict(type='SafeCheckpointLoadingHook'),
+    # Refuses an empty training set; --resume falls back to the newest complete
+    # checkpoint, and a resume with a changed config says what changed and continues
+    # with the config's schedule (kd_plugin/engine/run_check.py).
+    run_check=dict(type='RunCheckHook'),
 )
 
 env_cfg = dict(

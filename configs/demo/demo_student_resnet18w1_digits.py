@@ -4,5 +4,5 @@ _base_ = [
     '../_base_/schedules/digits_sgd_30e.py', '../_base_/default_runtime.py'
 ]
 model = {{_base_.student}}
-default_hooks = dict(logger=dict(interval=16), checkpoint=dict(max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=16))
 randomness = dict(seed=0)

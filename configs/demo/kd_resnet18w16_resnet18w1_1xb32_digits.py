@@ -12,5 +12,5 @@ model = dict(
     teacher_ckpt=None,
     distill_losses=dict(loss_kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9)),
     student_loss_weight=0.1)
-default_hooks = dict(logger=dict(interval=16), checkpoint=dict(max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=16))
 randomness = dict(seed=0)

@@ -1,9 +1,11 @@
+from .atomic_checkpoint import AtomicCheckpointHook
 from .bn_probe import TrainModeNoiseProbeHook
 from .distributed import setup_cpu_distributed
 from .dot import DOTOptimWrapper
 from .energy import EnergyThresholdHook
 from .epoch_seed import EpochSeedHook
 from .nonfinite import NonFiniteGuardOptimWrapper, NonFiniteLossHook
+from .run_check import RunCheckHook
 from .safe_loading import SafeCheckpointLoadingHook
 from .teacher_cache_check import TeacherCacheCheckHook
 from .teacher_val import TeacherEvalHook
@@ -12,5 +14,5 @@ __all__ = [
     'setup_cpu_distributed', 'EnergyThresholdHook', 'EpochSeedHook',
     'NonFiniteGuardOptimWrapper', 'NonFiniteLossHook', 'SafeCheckpointLoadingHook',
     'TeacherCacheCheckHook', 'TeacherEvalHook', 'TrainModeNoiseProbeHook',
-    'DOTOptimWrapper'
+    'AtomicCheckpointHook', 'RunCheckHook', 'DOTOptimWrapper'
 ]

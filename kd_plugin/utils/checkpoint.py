@@ -23,10 +23,13 @@ you trust, and only for the run that needs it.
 import contextlib
 import logging
 import os
+import os.path as osp
 import pickle
 import re
+import uuid
+import zipfile
 from collections import Counter, OrderedDict
-from typing import Callable, Dict, Iterator, Optional
+from typing import Callable, Dict, Iterator, Optional, Union
 
 import numpy as np
 import torch
@@ -243,3 +246,81 @@ def load_model_weights(model: nn.Module,
             'mdistiller/RepDistiller or torchvision files need converting first: '
             'tools/model_converters/.')
     model.load_state_dict(state_dict, strict=True)
+
+
+def _fsync_folder(folder: str) -> None:
+    """Persist the renames in ``folder`` (POSIX); a no-op where folders cannot be
+    opened."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def atomic_write(path: str, data: Union[bytes, str]) -> None:
+    """Write ``data`` to ``path`` so that ``path`` holds its old content or the complete
+    new one, also after a kill or a power loss.
+
+    The bytes go to a hidden temporary file next to ``path`` (``.NAME.PID.RANDOM.tmp``),
+    are flushed and fsynced, and the file is renamed over ``path`` (``os.replace``);
+    the folder is fsynced last. A failed write (full disk) removes the temporary file.
+    """
+    if isinstance(data, str):
+        data = data.encode()
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = osp.join(folder,
+                   f'.{osp.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp')
+    try:
+        with open(tmp, 'xb') as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+    _fsync_folder(folder)
+
+
+def checkpoint_problem(path: str) -> Optional[str]:
+    """Why ``path`` is not a complete checkpoint file, or None if it is.
+
+    ``torch.save`` writes a zip archive whose members carry CRC-32 checksums: a
+    truncated file has no central directory, a damaged one fails a checksum. Reading
+    the archive this way unpickles nothing. A file in torch's pre-1.6 format (not a
+    zip) is checked by loading it through :func:`safe_load`.
+    """
+    if not osp.isfile(path):
+        return 'the file does not exist'
+    if osp.getsize(path) == 0:
+        return 'the file is empty'
+    with open(path, 'rb') as file:
+        is_zip = file.read(4) == b'PK\x03\x04'
+    if not is_zip:
+        try:
+            safe_load(path, map_location='cpu')
+        except UnsafeCheckpointError:
+            raise
+        except Exception as error:  # any way an incomplete file fails to load
+            return ('it is neither a zip archive (as torch.save writes) nor a '
+                    f'loadable legacy checkpoint ({type(error).__name__}: {error})')
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        return f'the zip archive is truncated or damaged ({error})'
+    if damaged is not None:
+        return f'the member {damaged} fails its CRC-32 checksum'
+    if not any(name.endswith('data.pkl') for name in names):
+        return 'the archive holds no data.pkl (not a torch checkpoint)'
+    return None

@@ -5,8 +5,9 @@ read and written only through the functions below, each of which checks that the
 attribute exists and otherwise fails with the versions this was written for, so an
 upgrade that moves one of them is found at once and fixed here.
 """
+import inspect
 from collections import OrderedDict
-from typing import Callable, Dict, Iterable
+from typing import Callable, Dict, Iterable, Optional, Tuple
 
 import mmengine
 import torch
@@ -45,6 +46,34 @@ def randomness_deterministic(runner) -> bool:
     if config is None:
         raise _missing('mmengine Runner._randomness_cfg')
     return bool(config.get('deterministic', False))
+
+
+def resume_request(runner) -> Tuple[bool, Optional[str]]:
+    """Whether the runner will resume (``Runner._resume``) and from which file
+    (``Runner._load_from``; None: the latest checkpoint of the work dir)."""
+    if not hasattr(runner, '_resume') or not hasattr(runner, '_load_from'):
+        raise _missing('mmengine Runner._resume / Runner._load_from')
+    return bool(runner._resume), runner._load_from
+
+
+def set_resume_checkpoint(runner, filename: str) -> None:
+    """Make the runner resume from ``filename`` (``Runner._load_from``; read in
+    ``Runner.load_or_resume``, after the ``before_run`` hooks)."""
+    resume_request(runner)
+    runner._load_from = filename
+
+
+def check_checkpoint_hook_internals(hook_class: type) -> None:
+    """Check that MMEngine's ``CheckpointHook`` still has the private methods that
+    ``AtomicCheckpointHook`` overrides, with the same parameters."""
+    expected = {
+        '_save_checkpoint_with_step': ['self', 'runner', 'step', 'meta'],
+        '_save_best_checkpoint': ['self', 'runner', 'metrics'],
+    }
+    for name, parameters in expected.items():
+        method = getattr(hook_class, name, None)
+        if method is None or list(inspect.signature(method).parameters) != parameters:
+            raise _missing(f'mmengine CheckpointHook.{name}({", ".join(parameters[1:])})')
 
 
 def state_dict_hooks(module: nn.Module) -> Iterable[Callable]:

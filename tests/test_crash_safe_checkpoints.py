@@ -139,6 +139,17 @@ def test_resume_falls_back_to_the_newest_complete_checkpoint(tmp_path, capsys, h
     assert safe_load(str(tmp_path / 'epoch_3.pth'))['meta']['iter'] == 12
 
 
+def test_resume_without_last_checkpoint_uses_the_newest_complete_one(tmp_path, capsys):
+    """MMEngine started afresh, silently, when last_checkpoint was lost."""
+    Runner.from_cfg(config(tmp_path, max_epochs=2, max_keep_ckpts=2)).train()
+    (tmp_path / 'last_checkpoint').unlink()
+    Runner.from_cfg(config(tmp_path, max_epochs=3, resume=True)).train()
+    output = capsys.readouterr().out
+    assert f'there is no {tmp_path / "last_checkpoint"}. Resuming from ' \
+        f'{tmp_path / "epoch_2.pth"}' in output
+    assert 'resumed epoch: 2, iter: 8' in output
+
+
 def test_resume_without_any_complete_checkpoint_names_the_file(tmp_path):
     Runner.from_cfg(config(tmp_path, max_epochs=1)).train()
     damage(tmp_path / 'epoch_1.pth', 'truncated')

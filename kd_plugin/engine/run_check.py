@@ -72,9 +72,9 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def complete_checkpoints(folder: str, exclude: Sequence[str] = ()) -> List[str]:
-    """The ``epoch_N.pth`` / ``iter_N.pth`` files of ``folder``, newest first (by
-    modification time, then by N)."""
+def checkpoint_files(folder: str, exclude: Sequence[str] = ()) -> List[str]:
+    """The ``epoch_N.pth`` / ``iter_N.pth`` files of ``folder`` (complete or not),
+    newest first (by modification time, then by N)."""
     if not osp.isdir(folder):
         return []
     found = []
@@ -227,12 +227,11 @@ class RunCheckHook(Hook):
         problem = checkpoint_problem(path)
         if problem is None:
             return
-        alternatives = [
-            p for p in complete_checkpoints(osp.dirname(osp.abspath(path)), [path])
-            if checkpoint_problem(p) is None
-        ]
-        hint = (f' The newest complete checkpoint next to it is {alternatives[0]}.'
-                if alternatives else '')
+        alternative = next(
+            (p for p in checkpoint_files(osp.dirname(osp.abspath(path)), [path])
+             if checkpoint_problem(p) is None), None)
+        hint = (f' The newest complete checkpoint next to it is {alternative}.'
+                if alternative else '')
         raise ValueError(f'Cannot resume from {path}: {problem}.{hint}')
 
     @staticmethod
@@ -252,14 +251,15 @@ class RunCheckHook(Hook):
                 return named
             broken.append(f'{named} ({problem})')
         folder = osp.dirname(osp.abspath(named)) if named else work_dir
-        for candidate in complete_checkpoints(folder, [named] if named else []):
+        for candidate in checkpoint_files(folder, [named] if named else []):
             problem = checkpoint_problem(candidate)
             if problem is not None:
                 broken.append(f'{candidate} ({problem})')
                 continue
             reason = (f'{record} names {broken[0]}'
                       if named is not None else f'there is no {record}')
-            skipped = f'; also skipped: {", ".join(broken[1:])}' if broken[1:] else ''
+            others = broken[1:] if named is not None else broken
+            skipped = f'; skipped: {", ".join(others)}' if others else ''
             _warn(f'--resume: {reason}. Resuming from {candidate}, the newest complete '
                   f'checkpoint in {folder}{skipped}.')
             return candidate

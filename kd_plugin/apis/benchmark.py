@@ -47,7 +47,7 @@ import torch
 import torch.nn as nn
 
 from kd_plugin import datasets, engine, models  # noqa: F401  (registration)
-from kd_plugin.apis.teacher_cache import online_model_cfg
+from kd_plugin.apis.teacher_cache import runner_model_cfg
 from kd_plugin.models.distillers import CachedTeacher
 from kd_plugin.models.distillers.classification_distiller import num_classes_of
 from kd_plugin.utils.teacher_cache import FORMAT, TeacherCache
@@ -96,9 +96,10 @@ def build_model(cfg, device: str) -> nn.Module:
     from mmpretrain.registry import MODELS
 
     init_default_scope('mmpretrain')
-    # A cached config's own cache file is not needed: the cached variant gets an
-    # in-memory one (cached_teacher_model).
-    model = MODELS.build(online_model_cfg(copy.deepcopy(cfg.model)))
+    # As the runner builds it (the config's data_preprocessor included); a cached
+    # config's own cache file is not needed: the cached variant gets an in-memory one
+    # (cached_teacher_model).
+    model = MODELS.build(runner_model_cfg(copy.deepcopy(cfg)))
     if getattr(model, 'teacher', None) is None:
         raise ValueError('The config has no teacher: nothing to compare the distillation '
                          'step with.')
@@ -201,7 +202,7 @@ def cached_teacher_model(cfg, model: nn.Module, samples: list, device: str):
         for index, box in enumerate(boxes):
             data['crop_boxes'][index, views[index] // 2] = torch.as_tensor(box)
     cached = MODELS.build(
-        dict(copy.deepcopy(cfg.model), teacher_cache=TeacherCache(data)))
+        dict(runner_model_cfg(copy.deepcopy(cfg)), teacher_cache=TeacherCache(data)))
     cached.student.load_state_dict(model.student.state_dict())
     cached_samples = copy.deepcopy(samples)
     for index, sample in enumerate(cached_samples):

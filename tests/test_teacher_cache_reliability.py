@@ -25,11 +25,10 @@ from kd_plugin.apis import teacher_cache as builder
 from kd_plugin.apis.teacher_cache import SampleViews, build_teacher_cache
 from kd_plugin.datasets.transforms.replayable import VIEW_META_KEYS
 from kd_plugin.utils import provenance
-from kd_plugin.utils.checkpoint import load_model_weights, safe_load
+from kd_plugin.utils.checkpoint import load_model_weights, safe_load, save_atomic
 from kd_plugin.utils.provenance import (
     checkpoint_sha256,
     dataset_identity,
-    save_atomic,
     state_dict_sha256,
 )
 from kd_plugin.utils.teacher_cache import (

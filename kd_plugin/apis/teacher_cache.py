@@ -37,8 +37,8 @@ from kd_plugin.datasets.transforms.replayable import (
 )
 from kd_plugin.models.distillers.classification_distiller import model_config
 from kd_plugin.models.distillers.teacher_sources import teacher_identity
-from kd_plugin.utils.checkpoint import load_model_weights
-from kd_plugin.utils.provenance import dataset_identity, save_atomic
+from kd_plugin.utils.checkpoint import load_model_weights, save_atomic
+from kd_plugin.utils.provenance import dataset_identity
 from kd_plugin.utils.teacher_cache import (
     FORMAT,
     TENSOR_KEYS,

@@ -18,11 +18,11 @@ from mmpretrain.registry import HOOKS
 from torch import Tensor
 
 from kd_plugin.models.distillers.teacher_sources import input_encoding
+from kd_plugin.utils.checkpoint import save_atomic
 from kd_plugin.utils.provenance import (
     COMPARED_DATASET_KEYS,
     dataset_identity,
     differences,
-    save_atomic,
     state_dict_sha256,
 )
 

@@ -29,7 +29,7 @@ import re
 import uuid
 import zipfile
 from collections import Counter, OrderedDict
-from typing import Callable, Dict, Iterator, Optional, Union
+from typing import BinaryIO, Callable, Dict, Iterator, Optional, Union
 
 import numpy as np
 import torch
@@ -263,23 +263,23 @@ def _fsync_folder(folder: str) -> None:
         os.close(descriptor)
 
 
-def atomic_write(path: str, data: Union[bytes, str]) -> None:
-    """Write ``data`` to ``path`` so that ``path`` holds its old content or the complete
-    new one, also after a kill or a power loss.
+@contextlib.contextmanager
+def atomic_file(path: str) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, so that ``path`` holds its old content
+    or the complete new one, also after a kill or a power loss.
 
     The bytes go to a hidden temporary file next to ``path`` (``.NAME.PID.RANDOM.tmp``),
-    are flushed and fsynced, and the file is renamed over ``path`` (``os.replace``);
-    the folder is fsynced last. A failed write (full disk) removes the temporary file.
+    are flushed and fsynced when the block ends, and the file is renamed over ``path``
+    (``os.replace``); the folder is fsynced last. A failed write (full disk, an
+    exception in the block) removes the temporary file.
     """
-    if isinstance(data, str):
-        data = data.encode()
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = osp.join(folder,
                    f'.{osp.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp')
     try:
         with open(tmp, 'xb') as file:
-            file.write(data)
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
@@ -288,6 +288,18 @@ def atomic_write(path: str, data: Union[bytes, str]) -> None:
             os.remove(tmp)
         raise
     _fsync_folder(folder)
+
+
+def atomic_write(path: str, data: Union[bytes, str]) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_file`."""
+    with atomic_file(path) as file:
+        file.write(data.encode() if isinstance(data, str) else data)
+
+
+def save_atomic(obj: object, path: str) -> None:
+    """``torch.save(obj)`` to ``path`` through :func:`atomic_file`."""
+    with atomic_file(path) as file:
+        torch.save(obj, file)
 
 
 def checkpoint_problem(path: str) -> Optional[str]:

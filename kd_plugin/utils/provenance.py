@@ -15,9 +15,7 @@ reads one compares that record with its own:
 """
 import hashlib
 import json
-import os
 import os.path as osp
-import uuid
 from typing import Any, Iterable, List, Mapping, Optional
 
 import numpy as np
@@ -202,36 +200,3 @@ def differences(expected: Mapping,
 
 
 # ------------------------------------------------------------------ writing
-def _fsync_folder(folder: str) -> None:
-    """Persist a rename (POSIX); a no-op where folders cannot be opened."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def save_atomic(obj: Any, path: str) -> None:
-    """``torch.save`` to a temporary file next to ``path``, flushed and fsynced, then
-    ``os.replace``: ``path`` holds either its old content or the complete new one,
-    also after a kill or a power loss. The temporary file is removed on failure (a
-    full disk leaves no partial file behind)."""
-    folder = osp.dirname(osp.abspath(path))
-    tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}'
-                   '.tmp')
-    try:
-        with open(tmp, 'xb') as file:
-            torch.save(obj, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-    _fsync_folder(folder)

@@ -27,6 +27,9 @@ default_hooks = dict(
     # checkpoint, and a resume with a changed config says what changed and continues
     # with the config's schedule (kd_plugin/engine/run_check.py).
     run_check=dict(type='RunCheckHook'),
+    # With a teacher_cache: refuses, before the first step, a cache built for another
+    # training set (kd_plugin/engine/teacher_cache_check.py); nothing otherwise.
+    teacher_cache_check=dict(type='TeacherCacheCheckHook'),
 )
 
 env_cfg = dict(

@@ -20,15 +20,14 @@
 #
 # The cache records what it was built from. The distiller refuses it when built if the
 # teacher differs (config, checkpoint tensors, teacher_input/precision, normalisation),
-# and TeacherCacheCheckHook before the first step if the training set differs (samples,
-# order, pipeline, crop seed/num_draws); both name what differs and the command above,
-# with --overwrite, that rebuilds it.
+# and the default runtime's TeacherCacheCheckHook before the first step if the training
+# set differs (samples, order, pipeline, crop seed/num_draws); both name what differs
+# and the command above, with --overwrite, that rebuilds it.
 _base_ = ['./kd_resnet34_resnet18_8xb64_in1k.py']
 
 model = dict(
     teacher_cache=('work_dirs/kdcached_resnet34_resnet18_8xb64_in1k/'
                    'teacher_cache_top10.pth'))
-default_hooks = dict(teacher_cache_check=dict(type='TeacherCacheCheckHook'))
 
 # The pipeline of kd_resnet34_resnet18_8xb64_in1k.py (PIL decoding and resizing as
 # torchvision's ImageFolder in megvii-research/mdistiller@a08d46f:

@@ -28,23 +28,20 @@ Resolving some 400 configs spends most of its time re-reading the same base file
 for ``mmpretrain::`` bases, every metafile of MMPretrain) and in temporary files:
 :func:`config_loading_cache` memoises both for the duration of one pass.
 """
-import contextlib
-import copy
 import inspect
 import os
 import os.path as osp
 import re
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-import mmengine.config.utils as config_utils
 from mmengine.config import Config, ConfigDict
 from mmengine.optim.scheduler.param_scheduler import INF
 from mmpretrain.registry import MODELS, OPTIMIZERS, PARAM_SCHEDULERS
 
 import kd_plugin.models  # noqa: F401  (registers the losses whose defaults are filled)
+from kd_plugin.utils import compat
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE_FILE = 'docs/recipes.md'
@@ -68,63 +65,6 @@ FENCE = '```'
 
 
 # ------------------------------------------------------------------ loading
-@contextlib.contextmanager
-def config_loading_cache():
-    """Within this context, ``Config.fromfile`` parses each file once.
-
-    MMEngine re-parses every ``_base_`` file for every config that lists it, through a
-    temporary copy, and for every ``package::`` path checks that the package is
-    installed and reads all of its metafiles. This memoises ``Config._file2dict`` (per
-    file; deep copies in and out, since callers modify the result),
-    ``Config._get_cfg_path`` for ``package::`` paths and the (read-only) metafile reads
-    of ``mmengine.config.utils``, and keeps the temporary copies in memory (``/dev/shm``)
-    when that exists. The results are identical; an MMEngine without these private
-    functions simply loads uncached.
-    """
-    file2dict = Config.__dict__.get('_file2dict')
-    get_cfg_path = Config.__dict__.get('_get_cfg_path')
-    read_metafile = getattr(config_utils, 'load', None)
-    if not (isinstance(file2dict, staticmethod) and isinstance(get_cfg_path, staticmethod)
-            and callable(read_metafile)):
-        yield
-        return
-    parsed, located, metafiles = {}, {}, {}
-
-    def cached_file2dict(filename, *args, **kwargs):
-        key = (osp.abspath(filename), args, tuple(sorted(kwargs.items())))
-        if key not in parsed:
-            parsed[key] = file2dict.__func__(filename, *args, **kwargs)
-        return copy.deepcopy(parsed[key])
-
-    def cached_get_cfg_path(cfg_path, filename):
-        if '::' not in cfg_path:
-            return get_cfg_path.__func__(cfg_path, filename)
-        if cfg_path not in located:
-            located[cfg_path] = get_cfg_path.__func__(cfg_path, filename)
-        return located[cfg_path]
-
-    def cached_read_metafile(path, *args, **kwargs):
-        key = (path, args, tuple(sorted(kwargs.items())))
-        if key not in metafiles:
-            metafiles[key] = read_metafile(path, *args, **kwargs)
-        return metafiles[key]  # only read (the lookup of a config's metainfo)
-
-    temp_dir = tempfile.tempdir
-    memory = '/dev/shm'
-    try:
-        Config._file2dict = staticmethod(cached_file2dict)
-        Config._get_cfg_path = staticmethod(cached_get_cfg_path)
-        config_utils.load = cached_read_metafile
-        if osp.isdir(memory) and os.access(memory, os.W_OK):
-            tempfile.tempdir = memory
-        yield
-    finally:
-        Config._file2dict = file2dict
-        Config._get_cfg_path = get_cfg_path
-        config_utils.load = read_metafile
-        tempfile.tempdir = temp_dir
-
-
 def config_paths(root: Path = ROOT) -> List[Path]:
     """Every config under ``root/configs`` but the ``_base_`` files, sorted."""
     return sorted(
@@ -344,7 +284,7 @@ def resolve_all(paths: Sequence[Path],
     model config files their distillers name."""
     recipes: Dict[str, Recipe] = {}
     models: Dict[str, Recipe] = {}
-    with config_loading_cache():
+    with compat.memoised_config_loading():
         for path in paths:
             key = Path(path).resolve().relative_to(root).as_posix()
             try:
@@ -368,7 +308,7 @@ def model_file_recipe(reference: str, root: Path) -> Recipe:
     if '::' in reference:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # pkg_resources' deprecation
-            path = Config._get_cfg_path(reference, str(root))[0]
+            path = compat.package_config_path(reference, str(root))
     model = with_defaults(plain(load_config(Path(path)).to_dict()).get('model'), MODELS)
     return dict(flatten('model', model, root))
 

@@ -5,13 +5,20 @@ read and written only through the functions below, each of which checks that the
 attribute exists and otherwise fails with the versions this was written for, so an
 upgrade that moves one of them is found at once and fixed here.
 """
+import contextlib
+import copy
 import inspect
+import os
+import os.path as osp
+import tempfile
 from collections import OrderedDict
-from typing import Callable, Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple
 
 import mmengine
+import mmengine.config.utils as config_utils
 import torch
 import torch.nn as nn
+from mmengine.config import Config
 from mmengine.runner.checkpoint import CheckpointLoader
 
 TESTED = (f'mmengine 0.10.7 (found {mmengine.__version__}), '
@@ -93,3 +100,70 @@ def mark_initialised(module: nn.Module) -> None:
     """Tell MMEngine's ``BaseModule.init_weights`` that ``module`` holds loaded weights
     (``_is_init``), so a later ``init_weights`` of its parent leaves them alone."""
     module._is_init = True
+
+
+@contextlib.contextmanager
+def memoised_config_loading() -> Iterator[None]:
+    """Within this context, ``Config.fromfile`` parses each file once.
+
+    MMEngine re-parses every ``_base_`` file for every config that lists it, through a
+    temporary copy, and for every ``package::`` path checks that the package is
+    installed and reads all of its metafiles. This memoises ``Config._file2dict`` (per
+    file; deep copies in and out, since callers modify the result),
+    ``Config._get_cfg_path`` for ``package::`` paths and the (read-only) metafile reads
+    of ``mmengine.config.utils``, and keeps the temporary copies in memory (``/dev/shm``)
+    when that exists (``tools/analysis/recipe_table.py``: 3 s instead of 53 s for every
+    config). The results are identical; an MMEngine without these private functions
+    simply loads uncached.
+    """
+    file2dict = Config.__dict__.get('_file2dict')
+    get_cfg_path = Config.__dict__.get('_get_cfg_path')
+    read_metafile = getattr(config_utils, 'load', None)
+    if not (isinstance(file2dict, staticmethod) and isinstance(get_cfg_path, staticmethod)
+            and callable(read_metafile)):
+        yield
+        return
+    parsed, located, metafiles = {}, {}, {}
+
+    def cached_file2dict(filename, *args, **kwargs):
+        key = (osp.abspath(filename), args, tuple(sorted(kwargs.items())))
+        if key not in parsed:
+            parsed[key] = file2dict.__func__(filename, *args, **kwargs)
+        return copy.deepcopy(parsed[key])
+
+    def cached_get_cfg_path(cfg_path, filename):
+        if '::' not in cfg_path:
+            return get_cfg_path.__func__(cfg_path, filename)
+        if cfg_path not in located:
+            located[cfg_path] = get_cfg_path.__func__(cfg_path, filename)
+        return located[cfg_path]
+
+    def cached_read_metafile(path, *args, **kwargs):
+        key = (path, args, tuple(sorted(kwargs.items())))
+        if key not in metafiles:
+            metafiles[key] = read_metafile(path, *args, **kwargs)
+        return metafiles[key]  # only read (the lookup of a config's metainfo)
+
+    temp_dir = tempfile.tempdir
+    memory = '/dev/shm'
+    try:
+        Config._file2dict = staticmethod(cached_file2dict)
+        Config._get_cfg_path = staticmethod(cached_get_cfg_path)
+        config_utils.load = cached_read_metafile
+        if osp.isdir(memory) and os.access(memory, os.W_OK):
+            tempfile.tempdir = memory
+        yield
+    finally:
+        Config._file2dict = file2dict
+        Config._get_cfg_path = get_cfg_path
+        config_utils.load = read_metafile
+        tempfile.tempdir = temp_dir
+
+
+def package_config_path(reference: str, root: str) -> str:
+    """The file of a ``package::path`` config (``Config._get_cfg_path``, where
+    ``mmengine.hub.get_config`` finds it)."""
+    get_cfg_path = getattr(Config, '_get_cfg_path', None)
+    if get_cfg_path is None:
+        raise _missing('mmengine Config._get_cfg_path')
+    return get_cfg_path(reference, root)[0]

@@ -1,6 +1,7 @@
 """Tf-KD (self-teacher and virtual teacher) against float64 values written out by hand,
 and against the reference's own expressions rebuilt from torch primitives."""
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,3 +117,34 @@ def test_self_teacher_of_identical_logits_is_zero_and_student_only_gets_gradient
     teacher = logits_t.clone().requires_grad_(True)
     loss(logits_s=logits_s, logits_t=teacher.detach()).backward()
     assert logits_s.grad is not None and teacher.grad is None
+
+
+def test_schedule_warms_up_per_iteration_as_tfkd():
+    """Tf-KD's WarmUpLR gives lr x (i + 1) / 391 at batch i of the first epoch, then
+    MultiStepLR x0.2 from the 0-based epochs 60, 120, 160."""
+    from mmengine.config import Config
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    cfg = Config.fromfile(
+        Path(__file__).resolve().parents[1] / 'configs' / 'tfkd' /
+        'tfkd-self_resnet18_resnet18_1xb128_cifar100.py')
+    param = nn.Parameter(torch.zeros(1))
+    wrapper = OptimWrapper(torch.optim.SGD([param], lr=cfg.optim_wrapper.optimizer.lr))
+    warmup, steps = (
+        PARAM_SCHEDULERS.build(dict(scheduler, optimizer=wrapper))
+        for scheduler in cfg.param_scheduler)
+    lrs = []
+    for epoch in range(161):
+        for _ in range(391 if epoch == 0 else 1):
+            lrs.append((epoch, wrapper.get_lr()['lr'][0]))
+            wrapper.step()
+            if epoch == 0:
+                warmup.step()
+        steps.step()
+    first_epoch = [lr for epoch, lr in lrs if epoch == 0]
+    np.testing.assert_allclose(
+        first_epoch, [0.1 * (i + 1) / 391 for i in range(391)], rtol=1e-12)
+    by_epoch = dict(lrs[391:])
+    for epoch, expected in ((1, 0.1), (59, 0.1), (60, 0.02), (120, 0.004), (160, 0.0008)):
+        np.testing.assert_allclose(by_epoch[epoch], expected, rtol=1e-12)

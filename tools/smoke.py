@@ -23,7 +23,7 @@ from kd_plugin.apis.smoke import build_smoke_teacher_cache, smoke_config
 def run_smoke(config: str,
               iters: int = 2,
               batch_size: int = 2,
-              image_size: int = 32,
+              image_size: int = None,
               work_dir: str = None) -> dict:
     """Train ``iters`` iterations and validate; return the last losses and metrics."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,7 +49,10 @@ def main() -> None:
     parser.add_argument('config')
     parser.add_argument('--iters', type=int, default=2)
     parser.add_argument('--batch-size', type=int, default=2)
-    parser.add_argument('--image-size', type=int, default=32)
+    parser.add_argument(
+        '--image-size',
+        type=int,
+        help='synthetic image size (default: the shape_probe of the config, or 32)')
     parser.add_argument('--work-dir', help='keep the run here instead of a temp dir')
     args = parser.parse_args()
     result = run_smoke(args.config, args.iters, args.batch_size, args.image_size,

@@ -119,13 +119,16 @@ def find_num_classes(cfg: Config) -> int:
 def smoke_config(cfg: Config,
                  iters: int = 2,
                  batch_size: int = 2,
-                 image_size: int = 32,
+                 image_size: Optional[int] = None,
                  work_dir: Optional[str] = None) -> Config:
     """A copy of ``cfg`` that trains ``iters`` iterations then validates, offline, on
-    CPU."""
+    CPU. The synthetic images are ``image_size`` pixels square; by default as large as
+    the distiller's ``shape_probe`` input (the one its models are built for), else 32."""
     cfg = SmokeConfig(copy.deepcopy(cfg.to_dict()), filename=cfg.filename)
     inline_models(cfg.model)
     num_classes = find_num_classes(cfg)
+    if image_size is None:
+        image_size = (cfg.model.get('shape_probe') or (32, ))[-1]
     _strip_weights(cfg.model)
     if cfg.get('train_dataloader'):
         fit_per_sample_memory(cfg.model, iters * batch_size)

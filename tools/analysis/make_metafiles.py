@@ -29,6 +29,8 @@ COLLECTIONS = {
     'at': ('AT', 'Paying More Attention to Attention: Improving the Performance of '
            'Convolutional Neural Networks via Attention Transfer',
            'https://arxiv.org/abs/1612.03928'),
+    'cc': ('CC', 'Correlation Congruence for Knowledge Distillation',
+           'https://arxiv.org/abs/1904.01802'),
     'clkd':
     ('CLKD', 'Class-aware Information for Logit-based Knowledge Distillation', None),
     'crd': ('CRD', 'Contrastive Representation Distillation',
@@ -39,6 +41,7 @@ COLLECTIONS = {
              'https://arxiv.org/abs/2205.10536'),
     'dkd': ('DKD', 'Decoupled Knowledge Distillation',
             'https://arxiv.org/abs/2203.08679'),
+    'dot': ('DOT', 'DOT: A Distillation-Oriented Trainer', None),
     'edkd': ('EDKD', 'Exponential dynamic knowledge distillation', None),
     'energydkd': ('Energy-DKD', 'Maximizing Discrimination Capability of Knowledge '
                   'Distillation with Energy Function', None),
@@ -63,6 +66,8 @@ COLLECTIONS = {
              'with Energy Function', None),
     'kd': ('KD', 'Distilling the Knowledge in a Neural Network',
            'https://arxiv.org/abs/1503.02531'),
+    'kdsvd': ('KD-SVD', 'Self-supervised Knowledge Distillation Using Singular Value '
+              'Decomposition', 'https://arxiv.org/abs/1807.06819'),
     'lsctkd': ('LS-CTKD', 'Logit Standardization in Knowledge Distillation',
                'https://arxiv.org/abs/2403.01427'),
     'lsdkd': ('LS-DKD', 'Logit Standardization in Knowledge Distillation',
@@ -100,6 +105,8 @@ COLLECTIONS = {
     'srrl':
     ('SRRL', 'Knowledge Distillation via Softmax Regression Representation Learning',
      None),
+    'tfkd': ('Tf-KD', 'Revisiting Knowledge Distillation via Label Smoothing '
+             'Regularization', 'https://arxiv.org/abs/1909.11723'),
     'uskd': ('USKD',
              'From Knowledge Distillation to Self-Knowledge Distillation: A Unified '
              'Approach with Normalized Loss and Customized Soft Labels',

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.kd_plugin-installed
 # versions; mim needs none of it, so it is installed with its real dependencies only.
 MIM_DEPS := Click colorama model-index pandas requests rich tabulate
 
-.PHONY: install test lint format demo clean
+.PHONY: install test lint format demo results clean
 
 install: $(STAMP)
 
@@ -35,8 +35,15 @@ format: $(STAMP)
 	$(BIN)/isort $(LINTED)
 	$(BIN)/yapf --in-place --recursive $(LINTED)
 
+# Rewrites the table between the markers of README.md with its output (one torch thread:
+# the same numbers on every machine).
 demo: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/demo.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/demo.py --readme README.md
+
+# docs/results.md and its plot: every method family on the bundled digits, three seeds,
+# one process per core (about an hour on two cores).
+results: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/benchmark_results.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info kd_plugin/.mim work_dirs/demo

@@ -11,6 +11,7 @@ from typing import Optional
 
 from mmengine.config import Config, ConfigDict
 
+from kd_plugin.engine.stages import shorten_stages
 from kd_plugin.models.distillers.classification_distiller import model_config
 
 WEIGHT_KEYS = ('teacher_ckpt', 'pretrained', 'checkpoint_path')
@@ -148,7 +149,8 @@ def smoke_config(cfg: Config,
             'by_epoch') is False:
         train_cfg.update(max_iters=iters, val_interval=iters)
     else:
-        train_cfg.update(max_epochs=1, val_interval=1)
+        # One epoch per training stage, then one as configured: every boundary is crossed.
+        train_cfg.update(max_epochs=1 + shorten_stages(cfg), val_interval=1)
     cfg.train_cfg = train_cfg
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)

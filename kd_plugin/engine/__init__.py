@@ -7,6 +7,7 @@ from .epoch_seed import EpochSeedHook
 from .nonfinite import NonFiniteGuardOptimWrapper, NonFiniteLossHook
 from .run_check import RunCheckHook
 from .safe_loading import SafeCheckpointLoadingHook
+from .stages import TrainingStageHook
 from .teacher_cache_check import TeacherCacheCheckHook
 from .teacher_val import TeacherEvalHook
 
@@ -14,5 +15,5 @@ __all__ = [
     'setup_cpu_distributed', 'EnergyThresholdHook', 'EpochSeedHook',
     'NonFiniteGuardOptimWrapper', 'NonFiniteLossHook', 'SafeCheckpointLoadingHook',
     'TeacherCacheCheckHook', 'TeacherEvalHook', 'TrainModeNoiseProbeHook',
-    'AtomicCheckpointHook', 'RunCheckHook', 'DOTOptimWrapper'
+    'AtomicCheckpointHook', 'RunCheckHook', 'DOTOptimWrapper', 'TrainingStageHook'
 ]

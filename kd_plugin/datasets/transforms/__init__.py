@@ -11,6 +11,7 @@ from .replayable import (
     random_resized_box,
     split_view,
 )
+from .rotation import Rot90  # noqa: F401
 
 __all__ = [
     'BOX_META_KEYS', 'VIEW_META_KEYS', 'RecordedRandomCrop', 'RecordedRandomFlip',

@@ -2,6 +2,7 @@
 from .abf import ABF
 from .conv_bn import ConvBNConnector
 from .conv_mlp import ConvMLPConnector
+from .factor_transfer import Paraphraser, Translator
 from .fcfd_bridge import FCFDBridge
 from .linear_embed import LinearEmbed
 from .mgd_generator import MGDGenerator
@@ -9,5 +10,5 @@ from .vitkd import TokenAligners, ViTKDGenerator
 
 __all__ = [
     'ABF', 'ConvBNConnector', 'ConvMLPConnector', 'MGDGenerator', 'LinearEmbed',
-    'FCFDBridge', 'TokenAligners', 'ViTKDGenerator'
+    'FCFDBridge', 'TokenAligners', 'ViTKDGenerator', 'Paraphraser', 'Translator'
 ]

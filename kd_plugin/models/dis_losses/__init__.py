@@ -1,4 +1,5 @@
 """Distillation losses, one file per method (contract: docs/loss_api.md)."""
+from .ab import ABLoss
 from .at import ATLoss
 from .cc import CCLoss
 from .clkd import CLKDLoss
@@ -15,6 +16,8 @@ from .erfcfd import ERFCFDLoss
 from .ermlkd import ERMLKDLoss
 from .fcfd import FCFDLoss
 from .fitnet import FitNetLoss
+from .fsp import FSPLoss
+from .ft import FTLoss
 from .heda import HighEnergyMix
 from .kd import KDLoss
 from .kdsvd import KDSVDLoss
@@ -31,6 +34,7 @@ from .sdd import SDDDKDLoss, SDDKDLoss, SDDLoss, SDDNKDLoss, spp_region_logits
 from .skd import SKDLoss
 from .sp import SPLoss
 from .srrl import SRRLLoss
+from .sskd import SSKDLoss
 from .strong_view_ce import StrongViewCELoss
 from .tfkd import TfKDSelfLoss, TfKDVirtualLoss
 from .uskd import USKDLoss
@@ -45,5 +49,6 @@ __all__ = [
     'StrongViewCELoss', 'USKDLoss', 'spp_region_logits', 'SDDDKDLoss', 'SDDNKDLoss',
     'FitNetLoss', 'VIDLoss', 'OFDLoss', 'ReviewKDLoss', 'MGDLoss', 'SRRLLoss', 'CRDLoss',
     'FCFDLoss', 'ERFCFDLoss', 'EnergyKDLoss', 'EnergyDKDLoss', 'HighEnergyMix',
-    'ERMLKDLoss', 'ViTKDLoss', 'CCLoss', 'KDSVDLoss', 'TfKDSelfLoss', 'TfKDVirtualLoss'
+    'ERMLKDLoss', 'ViTKDLoss', 'CCLoss', 'KDSVDLoss', 'TfKDSelfLoss', 'TfKDVirtualLoss',
+    'ABLoss', 'FTLoss', 'FSPLoss', 'SSKDLoss'
 ]

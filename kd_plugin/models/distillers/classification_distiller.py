@@ -324,6 +324,7 @@ class ClassificationDistiller(BaseClassifier):
             self._build_online_teacher(teacher, teacher_input)
 
         self._build_losses(distill_losses or {}, aux_batch)
+        self._active_losses: Optional[Set[str]] = None
         declared_taps = set(student_taps or {}) | set(teacher_taps or {})
         self._check_vocabulary(declared_taps)
         self.student_taps = self._build_taps(self.student, 'student', student_taps or {})
@@ -609,6 +610,19 @@ class ClassificationDistiller(BaseClassifier):
                         module.train()
         return self
 
+    def set_active_losses(self, names: Optional[Sequence[str]]) -> None:
+        """Compute only the distillation terms ``names`` from the next step on (None:
+        all of them). A training stage switches terms this way
+        (``kd_plugin/engine/stages.py``); a term that is off is neither computed nor
+        logged."""
+        if names is not None:
+            unknown = [name for name in names if name not in self.distill_losses]
+            if unknown:
+                raise KeyError(f'{unknown[0]!r} is not a key of distill_losses'
+                               f'{closest(unknown[0], list(self.distill_losses))}; '
+                               f'the keys: {", ".join(self.distill_losses)}')
+        self._active_losses = None if names is None else set(names)
+
     # ---------------------------------------------------------------- forward
     def forward(self,
                 inputs: torch.Tensor,
@@ -697,6 +711,8 @@ class ClassificationDistiller(BaseClassifier):
                     value = value * self.student_loss_weight
                 losses['loss_cls' if key == 'loss' else key] = value
             for name, loss in self.distill_losses.items():
+                if self._active_losses is not None and name not in self._active_losses:
+                    continue
                 losses[name] = loss(**{
                     arg: available[source]
                     for arg, source in self._loss_inputs[name]

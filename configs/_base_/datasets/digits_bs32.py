@@ -8,6 +8,8 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [dict(type='PackInputs')]
+# serialize_data=False below: the images are few and small, and MMEngine's serialisation
+# (a gc.collect per dataset) would cost more than it saves.
 
 train_dataloader = dict(
     batch_size=32,
@@ -17,7 +19,8 @@ train_dataloader = dict(
         split='train',
         num_train=500,
         image_size=16,
-        pipeline=train_pipeline),
+        pipeline=train_pipeline,
+        serialize_data=False),
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(
     batch_size=256,
@@ -27,7 +30,8 @@ val_dataloader = dict(
         split='test',
         num_train=500,
         image_size=16,
-        pipeline=test_pipeline),
+        pipeline=test_pipeline,
+        serialize_data=False),
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(
     type='Accuracy', topk=(1, ))

@@ -64,8 +64,8 @@ def staged_config(work_dir: Path, max_epochs: int, resume: bool = False) -> Conf
     return cfg
 
 
-def train(work_dir: Path, max_epochs: int, resume: bool = False) -> dict:
-    """Train; return the weights the first epoch starts from."""
+def train(work_dir: Path, max_epochs: int, resume: bool = False) -> Runner:
+    """Train; ``runner.initial`` holds the weights the first epoch starts from."""
     runner = Runner.from_cfg(staged_config(work_dir, max_epochs, resume))
     initial = {}
 
@@ -80,7 +80,8 @@ def train(work_dir: Path, max_epochs: int, resume: bool = False) -> dict:
 
     runner.register_hook(Snapshot(), priority='LOWEST')
     runner.train()
-    return initial
+    runner.initial = initial
+    return runner
 
 
 def checkpoint(work_dir: Path, epoch: int) -> dict:
@@ -88,7 +89,8 @@ def checkpoint(work_dir: Path, epoch: int) -> dict:
 
 
 def test_each_stage_trains_what_it_names(tmp_path):
-    initial = train(tmp_path, max_epochs=3)
+    runner = train(tmp_path, max_epochs=3)
+    initial = runner.initial
     stage, boundary, last = (checkpoint(tmp_path, e) for e in (1, 2, 3))
     weights = stage['state_dict']
 
@@ -123,6 +125,9 @@ def test_each_stage_trains_what_it_names(tmp_path):
     connector = 'distill_losses.loss_ab.connectors.0.conv.weight'
     assert torch.equal(final[connector], boundary['state_dict'][connector])
     assert last['optimizer']['state'] and 'training_stage' not in last
+    # The log shows the terms of the last stage only.
+    logged = runner.message_hub.log_scalars
+    assert 'train/loss_kd' in logged and 'train/loss_ab' not in logged
     # The runner's milestone (epoch 2) counts the stage's epochs too.
     assert last['optimizer']['param_groups'][0]['lr'] == pytest.approx(0.005)
 

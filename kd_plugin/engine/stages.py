@@ -253,8 +253,9 @@ class TrainingStageHook(Hook):
     def _enter(self, runner, index: Optional[int]) -> None:
         self._apply(index)
         # The log would repeat the last value of a term the stage does not compute.
+        active = None if index is None else self.stages[index].losses
         for key in self._model.distill_losses:
-            if index is not None and key not in (self.stages[index].losses or [key]):
+            if active is not None and key not in active:
                 runner.message_hub.log_scalars.pop(f'train/{key}', None)
         self._optim = None
         if index is not None and self.stages[index].optim_wrapper is not None:

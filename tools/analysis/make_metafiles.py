@@ -26,6 +26,8 @@ SKIPPED = ('_base_', 'demo', 'baselines')
 # Collection of each method folder: (name, paper title, paper URL or None).
 # URLs only where the paper's address is certain; the README says the rest.
 COLLECTIONS = {
+    'ab': ('AB', 'Knowledge Transfer via Distillation of Activation Boundaries Formed by '
+           'Hidden Neurons', 'https://arxiv.org/abs/1811.03233'),
     'at': ('AT', 'Paying More Attention to Attention: Improving the Performance of '
            'Convolutional Neural Networks via Attention Transfer',
            'https://arxiv.org/abs/1612.03928'),
@@ -39,8 +41,8 @@ COLLECTIONS = {
              'https://arxiv.org/abs/2211.16231'),
     'dist': ('DIST', 'Knowledge Distillation from A Stronger Teacher',
              'https://arxiv.org/abs/2205.10536'),
-    'dkd': ('DKD', 'Decoupled Knowledge Distillation',
-            'https://arxiv.org/abs/2203.08679'),
+    'dkd':
+    ('DKD', 'Decoupled Knowledge Distillation', 'https://arxiv.org/abs/2203.08679'),
     'dot': ('DOT', 'DOT: A Distillation-Oriented Trainer', None),
     'edkd': ('EDKD', 'Exponential dynamic knowledge distillation', None),
     'energydkd': ('Energy-DKD', 'Maximizing Discrimination Capability of Knowledge '
@@ -60,6 +62,10 @@ COLLECTIONS = {
     'erreviewkd': ('ER-ReviewKD', 'Knowledge From the Dark Side: Entropy-Reweighted '
                    'Knowledge Distillation', 'https://arxiv.org/abs/2311.13621'),
     'fcfd': ('FCFD', 'Function-Consistent Feature Distillation', None),
+    'fsp': ('FSP', 'A Gift from Knowledge Distillation: Fast Optimization, Network '
+            'Minimization and Transfer Learning', None),
+    'ft': ('FT', 'Paraphrasing Complex Network: Network Compression via Factor Transfer',
+           'https://arxiv.org/abs/1802.04977'),
     'fitnet': ('FitNet', 'FitNets: Hints for Thin Deep Nets',
                'https://arxiv.org/abs/1412.6550'),
     'heda': ('HE-DA', 'Maximizing Discrimination Capability of Knowledge Distillation '
@@ -102,9 +108,11 @@ COLLECTIONS = {
     'skd': ('SKD', 'Streamlined Knowledge Distillation', None),
     'sp': ('SP', 'Similarity-Preserving Knowledge Distillation',
            'https://arxiv.org/abs/1907.09682'),
-    'srrl':
-    ('SRRL', 'Knowledge Distillation via Softmax Regression Representation Learning',
-     None),
+    'srrl': ('SRRL',
+             'Knowledge Distillation via Softmax Regression Representation Learning',
+             None),
+    'sskd': ('SSKD', 'Knowledge Distillation Meets Self-Supervision',
+             'https://arxiv.org/abs/2006.07114'),
     'tfkd': ('Tf-KD', 'Revisiting Knowledge Distillation via Label Smoothing '
              'Regularization', 'https://arxiv.org/abs/1909.11723'),
     'uskd': ('USKD',

@@ -66,8 +66,8 @@ COLLECTIONS = {
             'Minimization and Transfer Learning', None),
     'ft': ('FT', 'Paraphrasing Complex Network: Network Compression via Factor Transfer',
            'https://arxiv.org/abs/1802.04977'),
-    'fitnet': ('FitNet', 'FitNets: Hints for Thin Deep Nets',
-               'https://arxiv.org/abs/1412.6550'),
+    'fitnet':
+    ('FitNet', 'FitNets: Hints for Thin Deep Nets', 'https://arxiv.org/abs/1412.6550'),
     'heda': ('HE-DA', 'Maximizing Discrimination Capability of Knowledge Distillation '
              'with Energy Function', None),
     'kd': ('KD', 'Distilling the Knowledge in a Neural Network',
@@ -93,9 +93,9 @@ COLLECTIONS = {
     'vitkd':
     ('ViTKD', 'ViTKD: Practical Guidelines for ViT feature knowledge distillation',
      'https://arxiv.org/abs/2209.02432'),
-    'nst':
-    ('NST', 'Like What You Like: Knowledge Distill via Neuron Selectivity Transfer',
-     'https://arxiv.org/abs/1707.01219'),
+    'nst': ('NST',
+            'Like What You Like: Knowledge Distill via Neuron Selectivity Transfer',
+            'https://arxiv.org/abs/1707.01219'),
     'ofd': ('OFD', 'A Comprehensive Overhaul of Feature Distillation',
             'https://arxiv.org/abs/1904.01866'),
     'pkt': ('PKT', 'Learning Deep Representations with Probabilistic Knowledge Transfer',

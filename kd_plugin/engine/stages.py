@@ -137,7 +137,9 @@ class TrainingStageHook(Hook):
     ``runner.optim_wrapper`` for each of its training iterations only (checkpoints
     and schedulers always see the runner's own). Under DDP, set
     ``find_unused_parameters = True`` in the config: the parameters a stage leaves out
-    get no gradient.
+    get no gradient. While a stage steps its own optimizer, the runner's schedulers still
+    count the epochs; MMEngine then warns once that they stepped before their optimizer,
+    which is harmless (they compute from the epoch count).
 
     Args:
         stages: The stage dicts, in training order.

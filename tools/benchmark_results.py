@@ -44,9 +44,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--jobs',
         type=int,
-        default=os.cpu_count() or 1,
+        default=min(os.cpu_count() or 1, 8),
         help='runs at a time, one process and one torch thread each (default: the '
-        'cores; 1 runs in this process). Results do not depend on it.')
+        'cores, at most 8; 1 runs in this process). Results do not depend on it.')
     parser.add_argument(
         '--epochs',
         type=int,

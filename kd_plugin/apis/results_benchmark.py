@@ -152,6 +152,8 @@ METHODS = [
     _row('MGD', 'mgd', 'resnet32x4_resnet8x4', 'feature'),
     _row('SRRL', 'srrl', 'resnet32x4_resnet8x4', 'feature'),
     _row('FCFD', 'fcfd', 'resnet32x4_resnet8x4', 'feature'),
+    _row('CC', 'cc', 'resnet32x4_resnet8x4', 'feature'),
+    _row('KD-SVD', 'kdsvd', 'resnet32x4_resnet8x4', 'feature'),
     # Teacher-free, on the feature pair's student.
     Method('USKD (no teacher)', 'uskd', 'configs/uskd/uskd_resnet8x4_1xb64_cifar100.py',
            'feature'),

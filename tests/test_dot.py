@@ -123,7 +123,7 @@ def test_task_terms_are_configurable_and_checked():
         wrapper.update_params(loss_terms(params))
     unswapped = reference_dot(start, steps=2)
     assert not torch.allclose(params['both'].detach(), unswapped['both'])
-    with pytest.raises(ValueError, match="'loss_cl'.*did you mean 'loss_cls'"):
+    with pytest.raises(ValueError, match="'loss_cl'.*closest: 'loss_cls'"):
         dot_wrapper(
             params, task_losses=('loss_cl', )).update_params(loss_terms(params))
     with pytest.raises(ValueError, match='needs distillation terms'):

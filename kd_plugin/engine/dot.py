@@ -23,7 +23,6 @@ averages both gradients over the ranks itself (one all-reduce per dtype) and, wh
 model has ``broadcast_buffers``, broadcasts rank 0's buffers before each forward as DDP
 would.
 """
-import difflib
 from contextlib import contextmanager, nullcontext
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -34,6 +33,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from mmpretrain.registry import OPTIM_WRAPPERS
 from torch import Tensor
+
+from kd_plugin.utils.vocabulary import closest
 
 Gradients = Dict[Tensor, Tensor]
 
@@ -169,11 +170,10 @@ class DOTOptimWrapper(OptimWrapper):
         terms = loss_terms(losses)
         missing = [name for name in self.task_losses if name not in terms]
         if missing:
-            hint = difflib.get_close_matches(missing[0], list(terms), n=1)
             raise ValueError(
                 f'DOTOptimWrapper: task_losses names {missing[0]!r}, which this step\'s '
-                f'losses do not have{f" (did you mean {hint[0]!r}?)" if hint else ""}; '
-                f'its terms: {", ".join(terms)}.')
+                f'losses do not have{closest(missing[0], list(terms))}; its terms: '
+                f'{", ".join(terms)}.')
         distill = [name for name in terms if name not in self.task_losses]
         if not distill:
             raise ValueError(

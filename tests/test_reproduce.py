@@ -49,7 +49,7 @@ def test_named_tables_are_the_configs_citing_their_source():
     }
     assert stems == cited and len(configs) == len(stems) >= 20
     assert all(osp.isfile(osp.join(ROOT, path)) for path in configs)
-    assert {path.split('/')[1] for path in configs} == {'kd', 'dkd'}
+    assert {path.split('/')[1] for path in configs} >= {'kd', 'dkd'}
     for name, table in reproduce.TABLES.items():
         assert reproduce.table_configs(table, entries), f'table {name} is empty'
     # a method's folder, a glob, one file

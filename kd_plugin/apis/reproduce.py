@@ -57,10 +57,10 @@ class Table:
 TABLES = {
     table.name: table
     for table in (
-        Table('mdistiller-cifar100', "mdistiller's CIFAR-100 table (KD, DKD)",
-              'CIFAR-100', ('megvii-research/mdistiller@a08d46f:README.md', )),
-        Table('mdistiller-imagenet', "mdistiller's ImageNet table (KD, DKD)",
-              'ImageNet-1k', ('megvii-research/mdistiller@a08d46f:README.md', )),
+        Table('mdistiller-cifar100', "mdistiller's CIFAR-100 table", 'CIFAR-100', (
+            'megvii-research/mdistiller@a08d46f:README.md', )),
+        Table('mdistiller-imagenet', "mdistiller's ImageNet table", 'ImageNet-1k', (
+            'megvii-research/mdistiller@a08d46f:README.md', )),
         Table('crd-cifar100', 'CRD paper, Tables 1-2 (RepDistiller README)', 'CIFAR-100',
               ('HobbitLong/RepDistiller@b84f547:README.md', )),
         Table('dkd-cifar100', 'DKD paper, CIFAR-100 tables (DKD, OFD)', 'CIFAR-100', (

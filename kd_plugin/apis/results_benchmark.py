@@ -445,7 +445,7 @@ def run_job(job: Job,
     fix_threads()
     from mmengine.runner import Runner
 
-    import kd_plugin  # noqa: F401  (registration)
+    from kd_plugin import datasets, engine, models  # noqa: F401  (registration)
     from kd_plugin.apis.config_text import RenderedOnceConfig
     epochs = epochs or PAIRS[job.pair].epochs
     cfg = job_config(job, root, epochs, num_train, teacher_ckpt)

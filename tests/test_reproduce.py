@@ -1,6 +1,7 @@
 """tools/reproduce.py: which configs a table holds, the commands its dry run prints, and
 the table it fills (ours, mean ± std over seeds, next to the reported number)."""
 import json
+import os
 import os.path as osp
 import re
 import subprocess
@@ -29,7 +30,6 @@ def no_launch(monkeypatch):
 def fake_run(work_dir, stem, seed, accuracies):
     """What MMEngine leaves in a finished (or stopped) run's work dir."""
     launch = osp.join(work_dir, '20260101_000000')
-    import os
     os.makedirs(osp.join(launch, 'vis_data'))
     with open(osp.join(work_dir, f'{stem}.py'), 'w') as file:
         file.write(f'randomness = dict(seed={seed})\n')
@@ -128,6 +128,17 @@ def test_dry_run_fills_the_table_from_finished_runs(tmp_path, capsys, no_launch)
     assert row['seeds'] == '0,1,2 of 0,1,2'
     assert (f'| {kd} | ResNet32x4 -> ResNet8x4 | CIFAR-100 | 0,1,2 of 0,1,2 | '
             '74.17 ± 1.26 (3) | 73.67 ± 1.26 (3) | 73.33 | +0.84 |') in out
+    # options reach every command (after the seed) and the check of the last epoch
+    assert reproduce.run_status(DKD, str(tmp_path / dkd / 'seed0'),
+                                ['train_cfg.max_epochs=100']) == 'done'
+    main([
+        DKD, '--seeds', '2', '--dry-run', '--work-dir',
+        str(tmp_path), '--cfg-options', 'train_cfg.max_epochs=100'
+    ])
+    out = capsys.readouterr().out
+    assert 'seed0 --cfg-options' not in out
+    assert (f'{dkd}/seed1 --cfg-options randomness.seed=1 train_cfg.max_epochs=100\n'
+            in out)
 
 
 def test_smoke_run_of_two_configs(tmp_path, capsys):

@@ -54,6 +54,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seeds', type=int, default=3, help='seeds 0 .. N-1')
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs', 'reproduce'))
     parser.add_argument('--out', help='the table (default WORK_DIR/<table>.md)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='passed to every run\'s tools/train.py --cfg-options (after the seed)')
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         '--dry-run', action='store_true', help='print the commands and the table only')
@@ -72,7 +78,7 @@ def main(argv=None) -> dict:
             print(f'{name}: {table.title} ({table.dataset})')
         return {}
     name, configs = select(args.table)
-    runs = plan(configs, range(args.seeds), args.work_dir)
+    runs = plan(configs, range(args.seeds), args.work_dir, args.cfg_options)
     counts = {
         status: sum(run.status == status for run in runs)
         for status in ('done', 'partial', 'new')

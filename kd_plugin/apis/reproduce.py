@@ -133,6 +133,7 @@ class Run:
     work_dir: str
     gpus: int  # what the config's name asks for
     status: str = 'new'  # 'done' | 'partial' (continues with --resume) | 'new'
+    options: Tuple[str, ...] = ()  # more ``--cfg-options`` (``key=value``), every run's
     command: List[str] = field(default_factory=list)
     env: Dict[str, str] = field(default_factory=dict)
 
@@ -141,9 +142,19 @@ class Run:
         return osp.basename(self.config)[:-3]
 
 
-def run_status(config: str, work_dir: str) -> str:
-    """``done`` when the run validated at its last epoch (or iteration), ``partial``
-    when it has logs or checkpoints, ``new`` otherwise."""
+def parse_options(options: Sequence[str]) -> dict:
+    """``key=value`` strings as ``tools/train.py --cfg-options`` reads them."""
+    import argparse
+
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    return parser.parse_args(['--cfg-options', *options] if options else []).cfg_options
+
+
+def run_status(config: str, work_dir: str, options: Sequence[str] = ()) -> str:
+    """``done`` when the run validated at its last epoch (or iteration, as ``options``
+    leave them), ``partial`` when it has logs or checkpoints, ``new`` otherwise."""
     if not osp.isdir(work_dir):
         return 'new'
     try:
@@ -152,7 +163,9 @@ def run_status(config: str, work_dir: str) -> str:
         history = []
     if history:
         from mmengine.config import Config
-        train_cfg = Config.fromfile(osp.join(ROOT, config)).get('train_cfg') or {}
+        cfg = Config.fromfile(osp.join(ROOT, config))
+        cfg.merge_from_dict(parse_options(options))
+        train_cfg = cfg.get('train_cfg') or {}
         last = train_cfg.get('max_epochs', train_cfg.get('max_iters'))
         if last is not None and history[-1][0] >= last:
             return 'done'
@@ -160,9 +173,13 @@ def run_status(config: str, work_dir: str) -> str:
     return 'partial' if glob.glob(osp.join(work_dir, '*.pth')) else 'new'
 
 
-def plan(configs: Sequence[str], seeds: Sequence[int], work_root: str) -> List[Run]:
+def plan(configs: Sequence[str],
+         seeds: Sequence[int],
+         work_root: str,
+         options: Sequence[str] = ()) -> List[Run]:
     """Every (config, seed) with its status: every config's first seed, then every
-    config's second seed... (a table fills in early)."""
+    config's second seed... (a table fills in early). ``options``: more
+    ``--cfg-options`` for every run."""
     runs = []
     for seed in seeds:
         for config in configs:
@@ -170,13 +187,15 @@ def plan(configs: Sequence[str], seeds: Sequence[int], work_root: str) -> List[R
             work_dir = osp.join(work_root, stem, f'seed{seed}')
             runs.append(
                 Run(config, seed, work_dir,
-                    parse_config_name(stem)['gpus'] or 1, run_status(config, work_dir)))
+                    parse_config_name(stem)['gpus'] or 1,
+                    run_status(config, work_dir, options), tuple(options)))
     return runs
 
 
 def train_arguments(run: Run) -> List[str]:
-    """What ``tools/train.py`` gets besides the config: the seed, and --resume."""
-    arguments = ['--cfg-options', f'randomness.seed={run.seed}']
+    """What ``tools/train.py`` gets besides the config: the seed (and the run's other
+    options), and --resume."""
+    arguments = ['--cfg-options', f'randomness.seed={run.seed}', *run.options]
     return arguments + (['--resume'] if run.status == 'partial' else [])
 
 
@@ -219,9 +238,10 @@ def gpu_warnings(runs: Sequence[Run], gpus: int, slurm: bool) -> List[str]:
 
 
 def launch_local(runs: Sequence[Run], gpus: int, dry_run: bool, log=print) -> List[Run]:
-    """Run (or, ``dry_run``, print) every pending run, as many at once as the GPUs hold;
-    returns the runs that failed."""
-    free = list(range(gpus))
+    """Run (or, ``dry_run``, print) every pending run, as many at once as the GPUs hold
+    (``gpus=0``: on the CPU, one at a time); returns the runs that failed."""
+    cpu = -1  # the one slot of a machine without GPUs
+    free = list(range(gpus)) if gpus > 0 else [cpu]
     running: List[Tuple[Optional[subprocess.Popen], Run, List[int]]] = []
     failed = []
 
@@ -243,7 +263,7 @@ def launch_local(runs: Sequence[Run], gpus: int, dry_run: bool, log=print) -> Li
     for run in runs:
         if run.status == 'done':
             continue
-        need = min(run.gpus, gpus)
+        need = min(run.gpus, gpus) if gpus > 0 else 1
         while len(free) < need:
             if dry_run:  # as if the oldest run had finished
                 free.extend(running.pop(0)[2])
@@ -253,7 +273,7 @@ def launch_local(runs: Sequence[Run], gpus: int, dry_run: bool, log=print) -> Li
                 if len(free) < need:
                     time.sleep(5)
         devices, free[:] = free[:need], free[need:]
-        local_command(run, devices)
+        local_command(run, [device for device in devices if device != cpu])
         log(shell_line(run))
         running.append((None if dry_run else _start(run), run, devices))
     if not dry_run:
@@ -317,11 +337,9 @@ def smoke_runs(runs: Sequence[Run], log=print) -> List[Run]:
             continue
         log(f'smoke: {run.config} seed {run.seed} -> {run.work_dir}')
         try:
-            cfg = smoke_config(
-                Config.fromfile(osp.join(ROOT, run.config)),
-                iters=2,
-                batch_size=2,
-                work_dir=run.work_dir)
+            cfg = Config.fromfile(osp.join(ROOT, run.config))
+            cfg.merge_from_dict(parse_options(run.options))
+            cfg = smoke_config(cfg, iters=2, batch_size=2, work_dir=run.work_dir)
             cfg.randomness = dict(seed=run.seed)
             build_smoke_teacher_cache(cfg)
             Runner.from_cfg(cfg).train()

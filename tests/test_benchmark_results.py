@@ -51,6 +51,17 @@ def test_every_method_folder_and_recipe_carries_over():
                                                  == pair.student_channels)
 
 
+def test_method_pages_point_to_their_row():
+    """Each benchmarked method's page ends with its "Results of our own" section: the
+    row's name and docs/results.md, next to the papers' numbers it keeps above."""
+    for method in bench.METHODS:
+        text = (ROOT / 'configs' / method.folder / 'README.md').read_text()
+        section = text[text.rindex('\n## ') + 1:]
+        assert section.startswith('## Results of our own\n'), method.folder
+        assert f'**{method.name}**' in section and '../../docs/results.md' in section
+        assert f'`{method.source}`' in section.replace('\n', ' ')
+
+
 def _crops(node):
     if isinstance(node, dict):
         here = [node] if node.get('type') == 'RandomCrop' else []

@@ -13,6 +13,7 @@ from mmengine.config import Config, ConfigDict
 
 from kd_plugin.engine.stages import shorten_stages
 from kd_plugin.models.distillers.classification_distiller import model_config
+from .smoke_teacher import SmokeTeacherStatisticsHook  # noqa: F401 (registers it)
 
 WEIGHT_KEYS = ('teacher_ckpt', 'pretrained', 'checkpoint_path')
 
@@ -155,6 +156,9 @@ def smoke_config(cfg: Config,
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
     cfg.default_hooks.pop('visualization', None)
+    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+        dict(type='SmokeTeacherStatisticsHook')
+    ]
     cfg.load_from, cfg.resume, cfg.launcher = None, False, 'none'
     cfg.randomness = dict(seed=0)
     cfg.env_cfg = dict(cfg.get('env_cfg') or {}, dist_cfg=dict(backend='gloo'))

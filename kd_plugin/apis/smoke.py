@@ -156,9 +156,8 @@ def smoke_config(cfg: Config,
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
     cfg.default_hooks.pop('visualization', None)
-    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-        dict(type='SmokeTeacherStatisticsHook')
-    ]
+    cfg.custom_hooks = list(cfg.get('custom_hooks')
+                            or []) + [dict(type='SmokeTeacherStatisticsHook')]
     cfg.load_from, cfg.resume, cfg.launcher = None, False, 'none'
     cfg.randomness = dict(seed=0)
     cfg.env_cfg = dict(cfg.get('env_cfg') or {}, dist_cfg=dict(backend='gloo'))

@@ -20,17 +20,18 @@ from types import SimpleNamespace
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.logging import MessageHub  # noqa: E402
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MessageHub
 
 from kd_plugin.apis.benchmark import (
     build_model,
     compiled_steps,
-    load_config,  # noqa
+    load_config,
     make_steps,
     synthetic_batch,
-    time_interleaved)
+    time_interleaved,
+)
 
 CONFIG = osp.join(ROOT, 'configs', 'dkd', 'dkd_resnet32x4_resnet8x4_1xb64_cifar100.py')
 EPOCH = 30  # past DKD's 20-epoch warm-up on both sides

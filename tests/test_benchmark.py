@@ -90,3 +90,23 @@ def test_compiled_variants_and_their_compile_time_are_reported():
     assert _positive_finite(report['ratio_compiled_cpu_time'])
     table = format_table(report)
     assert '| distill_compiled |' in table and 'compiled / eager (CPU time)' in table
+
+
+def test_data_and_runner_costs_are_reported():
+    """--data times making a batch in this process, --runner-iters a real runner's
+    iteration; both are reported over the distill step."""
+    report = run_benchmark(
+        CONFIG,
+        iters=1,
+        warmup=0,
+        batch_size=2,
+        memory=False,
+        cached=False,
+        data=True,
+        runner_iters=3)
+    assert report['variants']['data']['finite']
+    assert _positive_finite(report['ratio_data_over_distill'])
+    assert _positive_finite(report['runner_iter_s'])
+    assert _positive_finite(report['ratio_runner_over_distill'])
+    table = format_table(report)
+    assert 'making one batch in this process' in table and "MMEngine runner's" in table

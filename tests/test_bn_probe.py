@@ -158,8 +158,11 @@ def test_a_config_with_the_hook_trains_with_the_probed_teacher(tmp_path):
     teachers = {}
     for hooked in (False, True):
         cfg = smoke_config(config, iters=1, work_dir=str(tmp_path / str(hooked)))
-        if hooked:
-            cfg.custom_hooks = [dict(type='TrainModeNoiseProbeHook')]
+        # A real run's hooks: not the smoke harness's teacher BN calibration.
+        cfg.custom_hooks = [
+            hook for hook in cfg.get('custom_hooks', [])
+            if hook['type'] != 'SmokeTeacherStatisticsHook'
+        ] + ([dict(type='TrainModeNoiseProbeHook')] if hooked else [])
         runner = Runner.from_cfg(cfg)
         runner.train()
         teachers[hooked] = runner.model.teacher

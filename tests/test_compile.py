@@ -37,6 +37,7 @@ def test_compiled_steps_equal_eager_and_compile_once():
     without generating code: the steps are the eager ones, and the graphs are captured
     in the first step (train) and the first validation, never again."""
     torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()  # per process: other tests compile too
     eager, compiled = build(), build(dict(backend='aot_eager'))
     compiled.load_state_dict(eager.state_dict())
     optimizers = [

@@ -13,6 +13,8 @@ import json
 import os.path as osp
 import sys
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from kd_plugin.apis.benchmark import format_table, profile_distill_step, run_benchmark
 
@@ -67,6 +69,22 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help='torch.compile mode (default, reduce-overhead, '
         'max-autotune)')
+    parser.add_argument(
+        '--data',
+        action='store_true',
+        help='also time making one batch in this process (pipeline, '
+        'collate, data preprocessor)')
+    parser.add_argument(
+        '--runner-iters',
+        type=int,
+        default=0,
+        help="also train this many iterations through MMEngine's runner "
+        'and report its per-iteration time over the distill step (CPU)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help="merged into the config, e.g. model.student_precision=bf16")
     parser.add_argument('--out', help='write the report as JSON here')
     return parser.parse_args(argv)
 
@@ -85,7 +103,10 @@ def main(argv=None) -> dict:
         cached=not args.no_cached,
         channels_last=args.channels_last,
         compile_cfg=dict(backend=args.compile_backend, mode=args.compile_mode)
-        if args.compile else None)
+        if args.compile else None,
+        cfg_options=args.cfg_options,
+        data=args.data,
+        runner_iters=args.runner_iters)
     print(format_table(report))
     print(f"cache: {report['cache']['status']} ({report['cache']['why']})")
     if report['memory_method']:

@@ -149,6 +149,66 @@ def synthetic_batch(cfg, model: nn.Module, config: str, batch_size: int,
     return batch, int(first.shape[-1])
 
 
+def data_step(cfg, model: nn.Module, config: str, batch_size: int,
+              image_size: Optional[int]) -> Callable[[], float]:
+    """One batch of the config's training data made in this process, as a DataLoader
+    worker and the runner would (pipeline, ``pseudo_collate``, the data preprocessor):
+    a step that returns the batch's mean input."""
+    from mmengine.dataset import pseudo_collate
+    from mmpretrain.registry import DATASETS
+
+    from .smoke import smoke_config
+    source = image_size or default_source_size(config)
+    scfg = smoke_config(cfg, iters=4, batch_size=batch_size, image_size=source)
+    dataset = DATASETS.build(scfg.train_dataloader.dataset)
+    preprocessor = model.data_preprocessor
+    order = iter(range(10**9))
+
+    def step() -> float:
+        indices = [next(order) % len(dataset) for _ in range(batch_size)]
+        with torch.no_grad():
+            batch = preprocessor(pseudo_collate([dataset[i] for i in indices]), True)
+        return float(batch['inputs'].float().mean())
+
+    return step
+
+
+def runner_overhead(config: str,
+                    batch_size: int,
+                    iters: int,
+                    cfg_options: Optional[dict] = None) -> float:
+    """Median seconds per training iteration of MMEngine's runner on the config
+    (synthetic data, the config's hooks and logging interval), without the time spent
+    waiting for data: ``time - data_time`` of ``IterTimerHook`` after two warm-up
+    iterations."""
+    import tempfile
+
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from .smoke import smoke_config
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    logger = copy.deepcopy(cfg.default_hooks.get('logger'))
+    with tempfile.TemporaryDirectory() as work_dir:
+        scfg = smoke_config(
+            cfg,
+            iters=iters + 2,
+            batch_size=batch_size,
+            image_size=default_source_size(config),
+            work_dir=work_dir)
+        scfg.default_hooks.logger = logger
+        scfg.val_cfg = scfg.val_dataloader = scfg.val_evaluator = None
+        scfg.train_cfg.pop('val_interval', None)
+        runner = Runner.from_cfg(scfg)
+        runner.train()
+        times = runner.message_hub.get_scalar('train/time').data[0]
+        data_times = runner.message_hub.get_scalar('train/data_time').data[0]
+    compute = [t - d for t, d in zip(times[2:], data_times[2:])]
+    return statistics.median(compute)
+
+
 def _optimizer(cfg, params: List[nn.Parameter]) -> torch.optim.Optimizer:
     """SGD with the config's lr / momentum / weight decay where it has them."""
     opt = dict((cfg.get('optim_wrapper') or {}).get('optimizer') or {})
@@ -501,14 +561,18 @@ def run_benchmark(config: str,
                   cached: bool = True,
                   channels_last: bool = False,
                   compile_cfg: Optional[dict] = None,
-                  cfg_options: Optional[dict] = None) -> dict:
+                  cfg_options: Optional[dict] = None,
+                  data: bool = False,
+                  runner_iters: int = 0) -> dict:
     """Time the variants of ``config`` interleaved; return the report dict.
     ``cached``: add the ``cached`` variant where the config can use a cache;
     ``channels_last``: run with the distiller's ``channels_last`` option;
     ``compile_cfg``: also time every variant with the distiller's ``compile`` option
     (e.g. ``dict(backend='inductor')``), interleaved with the eager ones; its first
     call, which compiles, is timed apart (``compile_s``); ``cfg_options``: merged into
-    the config first (e.g. ``{'model.student_precision': 'bf16'}``)."""
+    the config first (e.g. ``{'model.student_precision': 'bf16'}``); ``data``: also
+    time making a batch in this process (:func:`data_step`); ``runner_iters``: also
+    train that many iterations through MMEngine's runner (:func:`runner_overhead`)."""
     if iters < 1 or warmup < 0:
         raise ValueError('iters must be >= 1 and warmup >= 0')
     if device.startswith('cuda') and not torch.cuda.is_available():
@@ -525,6 +589,8 @@ def run_benchmark(config: str,
         extra, compile_s = compiled_steps(cfg, model, batch, device, amp, cached,
                                           compile_cfg)
         steps.update(extra)
+    if data:
+        steps['data'] = data_step(cfg, model, config, batch_size, image_size)
     times, cpu_times, values = time_interleaved(steps, iters, warmup, device)
 
     variants = {}
@@ -558,6 +624,10 @@ def run_benchmark(config: str,
             for name in steps if f'{name}_compiled' in variants
         }
 
+    runner_s = (
+        runner_overhead(config, batch_size, runner_iters, cfg_options)
+        if runner_iters and device == 'cpu' else None)
+    distill_s = variants['distill']['median_s']
     return dict(
         config=config,
         date=datetime.date.today().isoformat(),
@@ -603,6 +673,10 @@ def run_benchmark(config: str,
         ratio_compiled_cpu_time=ratio_of('median_cpu_s', '_compiled'),
         ratio_compiled_over_eager=compiled_over_eager('median_s'),
         ratio_compiled_over_eager_cpu=compiled_over_eager('median_cpu_s'),
+        ratio_data_over_distill=(variants['data']['median_s'] /
+                                 distill_s if 'data' in variants else None),
+        runner_iter_s=runner_s,
+        ratio_runner_over_distill=runner_s / distill_s if runner_s else None,
     )
 
 
@@ -636,6 +710,13 @@ def format_table(report: dict) -> str:
                  get('ratio_cached_over_student') else '') +
                 f"cache: {report['cache']['status']}"
                 f"{' (applicable)' if report['cache']['applicable'] else ''}.")
+    if report.get('ratio_data_over_distill') is not None:
+        rows.append(
+            'making one batch in this process (pipeline, collate, data '
+            f"preprocessor) / distill step = {report['ratio_data_over_distill']:.3f}.")
+    if report.get('ratio_runner_over_distill') is not None:
+        rows.append("MMEngine runner's iteration without data time / distill step = "
+                    f"{report['ratio_runner_over_distill']:.3f}.")
     if report.get('compile') is not None:
         eager = report['ratio_compiled_over_eager_cpu']
         rows.append(f"compile {report['compile']}: compiled / eager (CPU time) = " +

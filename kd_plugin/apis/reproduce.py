@@ -143,13 +143,15 @@ class Run:
 
 
 def parse_options(options: Sequence[str]) -> dict:
-    """``key=value`` strings as ``tools/train.py --cfg-options`` reads them."""
-    import argparse
+    """``key=value`` strings as ``tools/train.py --cfg-options`` reads them (MMEngine's
+    ``DictAction``, applied to them directly)."""
+    from types import SimpleNamespace
 
     from mmengine.config import DictAction
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
-    return parser.parse_args(['--cfg-options', *options] if options else []).cfg_options
+    parsed = SimpleNamespace(cfg_options={})
+    if options:
+        DictAction(option_strings=[], dest='cfg_options')(None, parsed, list(options))
+    return parsed.cfg_options
 
 
 def run_status(config: str, work_dir: str, options: Sequence[str] = ()) -> str:

@@ -49,7 +49,10 @@ import torch.nn as nn
 from kd_plugin import datasets, engine, models  # noqa: F401  (registration)
 from kd_plugin.apis.teacher_cache import runner_model_cfg
 from kd_plugin.models.distillers import CachedTeacher
-from kd_plugin.models.distillers.classification_distiller import num_classes_of
+from kd_plugin.models.distillers.classification_distiller import (
+    num_classes_of,
+    precision_context,
+)
 from kd_plugin.utils.teacher_cache import FORMAT, TeacherCache
 from kd_plugin.utils.vocabulary import input_owner
 
@@ -326,6 +329,11 @@ def make_steps(cfg,
             scaler.update()
         return float(loss.detach())
 
+    def student_forward() -> dict:
+        # In the distiller's student precision, as its step runs the student.
+        with precision_context(model.student_precision, device_type):
+            return model.student(student_inputs, samples, mode='loss')
+
     def teacher_forward() -> float:
         with torch.no_grad(), autocast():
             logits = model.run_teacher(student_inputs)
@@ -334,8 +342,7 @@ def make_steps(cfg,
         return float(logits.float().abs().mean())
 
     steps = dict(
-        student=lambda: train_step(
-            'student', lambda: model.student(student_inputs, samples, mode='loss')),
+        student=lambda: train_step('student', student_forward),
         teacher=teacher_forward,
         distill=lambda: train_step('distill', lambda: model(inputs, samples, mode='loss')
                                    ),

@@ -1,14 +1,15 @@
 """Time our DKD step against mdistiller's own, in one process, on the same CPU.
 
     python tools/analysis/compare_mdistiller.py --mdistiller PATH [--batch-size 64]
-        [--iters 20] [--warmup 3] [--compile] [--threads 1]
+        [--iters 20] [--warmup 3] [--variants ours ours_compiled ...] [--threads 1]
 
 PATH is a checkout of megvii-research/mdistiller (the code is imported from there, at
 run time only; nothing of it is part of this project). Both sides train ResNet8x4 from a
 frozen ResNet32x4 with DKD (alpha 1, beta 8, T 4, past the warm-up) on the same random
 CIFAR-sized batch: mdistiller's ``DKD`` distiller and SGD over its learnable parameters,
 ours the distillation step of ``configs/dkd/dkd_resnet32x4_resnet8x4_1xb64_cifar100.py``
-(eager, and with ``--compile`` the distiller's ``compile`` option). The steps run
+(``--variants``: eager fp32, compiled, compiled with channels_last, compiled with a
+bf16 teacher, with a teacher-output cache). The steps run
 interleaved, the order rotating each round; the table gives the median process CPU time
 per step and each step's ratio to mdistiller's.
 """
@@ -17,6 +18,7 @@ import os.path as osp
 import statistics
 import sys
 from types import SimpleNamespace
+from typing import Callable, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -66,6 +68,41 @@ def mdistiller_step(path: str, inputs: torch.Tensor, target: torch.Tensor):
     return step
 
 
+# Our variants: name -> (config options, compile options, cached). fp32 ones compute
+# what mdistiller computes (compiled kernels reassociate float32 sums); bf16 teacher
+# logits and fp16 cached logits round the teacher's outputs.
+VARIANTS = {
+    'ours': ({}, None, False),
+    'ours_compiled': ({}, dict(backend='inductor'), False),
+    'ours_compiled_channels_last': ({
+        'model.channels_last': True
+    }, dict(backend='inductor'), False),
+    'ours_compiled_teacher_bf16': ({
+        'model.teacher_precision': 'bf16'
+    }, dict(backend='inductor'), False),
+    'ours_cached': ({}, None, True),
+    'ours_cached_compiled': ({}, dict(backend='inductor'), True),
+}
+
+
+def our_step(name: str, batch_size: int) -> Tuple[Callable[[], float], dict]:
+    """One variant's distillation step on the batch of the first variant (same seed:
+    same weights and batch), and its batch."""
+    options, compile_cfg, cached = VARIANTS[name]
+    torch.manual_seed(0)
+    cfg = load_config(CONFIG, cfg_options=options)
+    model = build_model(cfg, 'cpu')
+    batch, _ = synthetic_batch(cfg, model, CONFIG, batch_size, None, 'cpu')
+    if compile_cfg is None:
+        steps, _ = make_steps(cfg, model, batch, 'cpu', amp=False, cached=cached)
+        return steps['cached' if cached else 'distill'], batch
+    steps, compile_s = compiled_steps(cfg, model, batch, 'cpu', False, cached,
+                                      compile_cfg)
+    key = 'cached_compiled' if cached else 'distill_compiled'
+    print(f'{name}: first (compiling) call {compile_s[key]:.1f} s')
+    return steps[key], batch
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -74,25 +111,19 @@ def main(argv=None) -> dict:
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument(
-        '--compile',
-        action='store_true',
-        help="also time ours with the distiller's compile option")
+        '--variants',
+        nargs='+',
+        default=['ours'],
+        choices=list(VARIANTS),
+        help='our steps to time against mdistiller\'s (default: ours, eager fp32)')
     parser.add_argument('--threads', type=int, default=1, help='torch threads')
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
     MessageHub.get_current_instance().update_info('epoch', EPOCH)
 
-    cfg = load_config(CONFIG)
-    model = build_model(cfg, 'cpu')
-    batch, _ = synthetic_batch(cfg, model, CONFIG, args.batch_size, None, 'cpu')
-    ours, _ = make_steps(cfg, model, batch, 'cpu', amp=False)
-    steps = dict(ours=ours['distill'])
-    if args.compile:
-        compiled, compile_s = compiled_steps(cfg, model, batch, 'cpu', False, False,
-                                             dict(backend='inductor'))
-        steps['ours_compiled'] = compiled['distill_compiled']
-        print(f"compile (first calls): {sum(compile_s.values()):.1f} s")
+    steps = {}
+    for name in args.variants:
+        steps[name], batch = our_step(name, args.batch_size)
     target = torch.cat([sample.gt_label for sample in batch['data_samples']])
     # mdistiller's own input: the same images, normalised as it does (0-1, its mean/std).
     steps['mdistiller'] = mdistiller_step(args.mdistiller, batch['inputs'].clone(),

@@ -41,7 +41,7 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/demo.py --readme README.md
 
 # docs/results.md and its plot: every method family on the bundled digits, three seeds,
-# one process per core (about an hour on two cores).
+# one process per core (about 20 minutes on two cores).
 results: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tools/benchmark_results.py
 

@@ -726,7 +726,7 @@ code, trained on real data: scikit-learn's handwritten digits, bundled with the 
 ({data}), with {seeds_text},
 next to the same student trained alone and the teacher. It shows that each method
 trains end to end and what it does to a small student on a small problem, in a run any
-machine repeats (about an hour on two cores). It does not reproduce the papers: their
+machine repeats (about 20 minutes on two cores). It does not reproduce the papers: their
 numbers (CIFAR-100, ImageNet) stay on each method's page (`configs/<method>/README.md`),
 and `tools/reproduce.py` (`docs/reproduce.md`) runs their tables.
 

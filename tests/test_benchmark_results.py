@@ -87,7 +87,7 @@ def test_scaling_rules():
     assert [hook['type'] for hook in crd.custom_hooks] == ['ContrastiveEpochHook']
     fcfd = config_of('fcfd').model.distill_losses.loss_fcfd
     assert fcfd.student_sizes == fcfd.teacher_sizes == [16, 8, 4]
-    pair = bench.PAIRS['feature']
+    pair = bench.PAIRS['zoo']
     student, teacher = pair.student_channels, pair.teacher_channels
     review = config_of('reviewkd').model.distill_losses.loss_reviewkd
     # resnet8x4 / resnet32x4 stages 64, 128, 256 (and the pooled 256) -> the pair's
@@ -131,8 +131,8 @@ def test_tiny_benchmark_writes_the_results_page(tmp_path, capsys):
         match.group(1): match.group(2)
         for match in re.finditer(r'^\| ([^|]+) \| ([^|]+) \|', text, re.MULTILINE)
     }
-    for label in ('teacher (ResNet-18 width 16)', 'student alone (ResNet-18 width 1)',
-                  'KD', 'DKD'):
+    for label in ('teacher (ResNet32x4 at 1/2 width)',
+                  'student alone (ResNet8x4 at 1/16 width)', 'KD', 'DKD'):
         assert re.fullmatch(r'\d+\.\d\d \(1\)', rows[label].strip()), (label, rows)
     assert 'WRN' not in text.split('## ')[-1] and len(result['results']) == 4
     first = {job: res['top1'] for job, res in result['results'].items()}
@@ -140,4 +140,7 @@ def test_tiny_benchmark_writes_the_results_page(tmp_path, capsys):
     again = main(argv + ['--reuse'])
     assert {job: res['top1'] for job, res in again['results'].items()} == first
     assert all(res['seconds'] is None for res in again['results'].values())
+    reused_page = ' '.join(out.read_text().split())
+    assert 'min for 0 runs' in reused_page
+    assert '4 more runs come from an earlier run of the command (`--reuse`)' in reused_page
     assert '(earlier run)' in capsys.readouterr().out

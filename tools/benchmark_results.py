@@ -3,11 +3,11 @@
     python tools/benchmark_results.py [--methods kd fitnet ...] [--seeds 0 1 2]
         [--jobs N] [--epochs E] [--reuse] [--out docs/results.md]
 
-On scikit-learn's bundled digits, per seed: a teacher and the student alone once per
-pair, then each method's student distilled from that teacher (logit methods: the demo's
-ResNet-18 width 16 -> width 1; feature methods: ResNet32x4 -> ResNet8x4 at reduced
-widths). Writes the table (mean ± std top-1, per-seed values, the command, the machine,
-the wall time) and a plot next to it. ``make results`` runs it all: about 20 minutes on
+On scikit-learn's bundled digits, per seed: a teacher and the student alone once, then
+each method's student distilled from that teacher (the CIFAR zoo's ResNet32x4 ->
+ResNet8x4 at 1/2 and 1/16 width, every method's recipe from its CIFAR-100 config).
+Writes the table (mean ± std top-1, per-seed values, the command, the machine, the wall
+time) and a plot next to it. ``make results`` runs it all: about 20 minutes on
 two cores. The logic and the rules that carry each method's CIFAR-100 recipe over are in
 ``kd_plugin/apis/results_benchmark.py``.
 """
@@ -108,6 +108,8 @@ def main(argv=None) -> dict:
         wall_seconds=wall,
         run_seconds=sum(result.get('seconds') or 0 for result in results.values()),
         runs=len(results),
+        reused=sum('seconds' in result and result['seconds'] is None
+                   for result in results.values()),
         jobs=args.jobs,
         seeds=args.seeds,
         epochs={

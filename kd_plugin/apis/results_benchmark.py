@@ -6,14 +6,14 @@ trains a teacher and the student alone once per pair, then distills that student
 that teacher with each method, and writes ``docs/results.md`` (mean ± std top-1 over the
 seeds next to the student alone and the teacher) and a plot.
 
-Two pairs, one per method family (:data:`PAIRS`):
-
-* ``logit``: the demo's ResNet-18 of width 16 -> width 1, 30 epochs as the demo (a
-  capacity gap of about 17 points that logit distillation can close);
-* ``feature``: the CIFAR model zoo's ResNet32x4 -> ResNet8x4 (every feature method ships
-  a CIFAR-100 config for it) at the digits' scale: the same depths and module names, so
-  every config's taps hold, with the widths cut to 1/2 (teacher) and 1/16 (student); 20
-  epochs (a gap of about 5 points). USKD (teacher-free) trains that student too.
+One pair for every method (:data:`PAIRS`): the CIFAR model zoo's ResNet32x4 -> ResNet8x4,
+the pair every method ships a CIFAR-100 config for (the logit methods' recipes come from
+it too), at the digits' scale: the same depths and module names, so every config's taps
+hold, with the widths cut to 1/2 (teacher) and 1/16 (student); 20 epochs (a gap of
+about 6 points). Both heads keep PyTorch's default Linear initialisation, as the zoo's
+and the originals': the scale-invariant logit losses (DIST's correlations, LS-KD's
+standardisation) derail a student that starts with near-zero logits. USKD
+(teacher-free) trains the same student.
 
 A method's recipe is its CIFAR-100 config (:data:`METHODS` names it): the distiller's
 settings (``distill_losses``, ``student_loss_weight``, taps, teacher options), its custom
@@ -84,29 +84,21 @@ class Pair:
         return f'{self.teacher_title} -> {self.student_title}'
 
 
-PAIRS = {
-    pair.key: pair
-    for pair in (
-        Pair('logit', 'resnet18w16', 'resnet18w1', 'ResNet-18 width 16',
-             'ResNet-18 width 1', 'configs/_base_/models/demo_digits.py:teacher',
-             'configs/_base_/models/demo_digits.py:student', 30),
-        # The CIFAR zoo's ResNet32x4 -> ResNet8x4 at the digits' scale: depths kept (so
-        # every config's taps hold), widths (stem, stages) cut to 1/2 and 1/16. 20 epochs:
-        # a gap of about 5 points (the student alone reaches about 96.5 in 30), and a
-        # third of the hour less.
-        Pair(
-            'feature',
-            'resnet32x4-half',
-            'resnet8x4-sixteenth',
-            'ResNet32x4 at 1/2 width',
-            'ResNet8x4 at 1/16 width',
-            'configs/_base_/models/cifar/resnet32x4.py',
-            'configs/_base_/models/cifar/resnet8x4.py',
-            20,
-            teacher_channels=(16, 32, 64, 128),
-            student_channels=(2, 4, 8, 16)),
-    )
-}
+# The CIFAR zoo's ResNet32x4 -> ResNet8x4 at the digits' scale: depths kept (so every
+# config's taps hold), widths (stem, stages) cut to 1/2 and 1/16. 20 epochs: a gap of
+# about 6 points (the student alone reaches about 96.5 in 30).
+ZOO_PAIR = Pair(
+    'zoo',
+    'resnet32x4-half',
+    'resnet8x4-sixteenth',
+    'ResNet32x4 at 1/2 width',
+    'ResNet8x4 at 1/16 width',
+    'configs/_base_/models/cifar/resnet32x4.py',
+    'configs/_base_/models/cifar/resnet8x4.py',
+    20,
+    teacher_channels=(16, 32, 64, 128),
+    student_channels=(2, 4, 8, 16))
+PAIRS = {ZOO_PAIR.key: ZOO_PAIR}
 
 
 @dataclass(frozen=True)
@@ -119,44 +111,45 @@ class Method:
     pair: str
 
 
-def _row(name: str, folder: str, source_pair: str, pair: str) -> Method:
+def _row(name: str, folder: str, source_pair: str = 'resnet32x4_resnet8x4') -> Method:
     return Method(name, folder,
-                  f'configs/{folder}/{folder}_{source_pair}_1xb64_cifar100.py', pair)
+                  f'configs/{folder}/{folder}_{source_pair}_1xb64_cifar100.py',
+                  ZOO_PAIR.key)
 
 
 METHODS = [
-    _row('KD', 'kd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('DKD', 'dkd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('DIST', 'dist', 'resnet32x4_resnet8x4', 'logit'),
-    _row('NKD', 'nkd', 'resnet32x4_shufflev1', 'logit'),
-    _row('MLKD (two views)', 'mlkd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('CTKD', 'ctkd', 'wrn_40_2_wrn_16_2', 'logit'),
-    _row('LS-KD', 'lskd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('WSLD', 'wsld', 'resnet32x4_resnet8x4', 'logit'),
-    _row('SD-KD', 'sdd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('EDKD', 'edkd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('Energy KD', 'energykd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('SKD', 'skd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('CLKD', 'clkd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('ER-KD', 'erkd', 'resnet32x4_resnet8x4', 'logit'),
-    _row('FitNet', 'fitnet', 'resnet32x4_resnet8x4', 'feature'),
-    _row('AT', 'at', 'resnet32x4_resnet8x4', 'feature'),
-    _row('SP', 'sp', 'resnet32x4_resnet8x4', 'feature'),
-    _row('RKD', 'rkd', 'resnet32x4_resnet8x4', 'feature'),
-    _row('PKT', 'pkt', 'resnet32x4_resnet8x4', 'feature'),
-    _row('VID', 'vid', 'resnet32x4_resnet8x4', 'feature'),
-    _row('NST', 'nst', 'resnet32x4_resnet8x4', 'feature'),
-    _row('CRD', 'crd', 'resnet32x4_resnet8x4', 'feature'),
-    _row('OFD', 'ofd', 'resnet32x4_resnet8x4', 'feature'),
-    _row('ReviewKD', 'reviewkd', 'resnet32x4_resnet8x4', 'feature'),
-    _row('MGD', 'mgd', 'resnet32x4_resnet8x4', 'feature'),
-    _row('SRRL', 'srrl', 'resnet32x4_resnet8x4', 'feature'),
-    _row('FCFD', 'fcfd', 'resnet32x4_resnet8x4', 'feature'),
-    _row('CC', 'cc', 'resnet32x4_resnet8x4', 'feature'),
-    _row('KD-SVD', 'kdsvd', 'resnet32x4_resnet8x4', 'feature'),
-    # Teacher-free, on the feature pair's student.
+    _row('KD', 'kd'),
+    _row('DKD', 'dkd'),
+    _row('DIST', 'dist'),
+    _row('NKD', 'nkd', 'resnet32x4_shufflev1'),
+    _row('MLKD (two views)', 'mlkd'),
+    _row('CTKD', 'ctkd', 'wrn_40_2_wrn_16_2'),
+    _row('LS-KD', 'lskd'),
+    _row('WSLD', 'wsld'),
+    _row('SD-KD', 'sdd'),
+    _row('EDKD', 'edkd'),
+    _row('Energy KD', 'energykd'),
+    _row('SKD', 'skd'),
+    _row('CLKD', 'clkd'),
+    _row('ER-KD', 'erkd'),
+    _row('FitNet', 'fitnet'),
+    _row('AT', 'at'),
+    _row('SP', 'sp'),
+    _row('RKD', 'rkd'),
+    _row('PKT', 'pkt'),
+    _row('VID', 'vid'),
+    _row('NST', 'nst'),
+    _row('CRD', 'crd'),
+    _row('OFD', 'ofd'),
+    _row('ReviewKD', 'reviewkd'),
+    _row('MGD', 'mgd'),
+    _row('SRRL', 'srrl'),
+    _row('FCFD', 'fcfd'),
+    _row('CC', 'cc'),
+    _row('KD-SVD', 'kdsvd'),
+    # Teacher-free, on the pair's student.
     Method('USKD (no teacher)', 'uskd', 'configs/uskd/uskd_resnet8x4_1xb64_cifar100.py',
-           'feature'),
+           ZOO_PAIR.key),
 ]
 METHODS_BY_FOLDER = {method.folder: method for method in METHODS}
 # Distiller settings that belong to the pair or the run, not to the method's recipe.
@@ -706,17 +699,20 @@ def plot_results(tables: Dict[str, List[Row]], path: str) -> None:
 
 
 def results_markdown(tables: Dict[str, List[Row]], command: str, info: dict,
-                     wall_seconds: float, run_seconds: float, runs: int, jobs: int,
-                     seeds: Sequence[int], epochs: Dict[str, int], num_train: int,
-                     plot_name: str) -> str:
+                     wall_seconds: float, run_seconds: float, runs: int, reused: int,
+                     jobs: int, seeds: Sequence[int], epochs: Dict[str, int],
+                     num_train: int, plot_name: str) -> str:
     """``docs/results.md``: what the table is (and is not), how it was made, the
-    tables and the plot."""
+    tables and the plot. ``reused`` of the ``runs`` come from an earlier invocation."""
     today = datetime.date.today().isoformat()
     seeds_text = f'{len(seeds)} seed{"s" * (len(seeds) > 1)}'
     seed_list = ', '.join(str(seed) for seed in seeds)
     data = (f'{num_train} training images, {DIGITS_IMAGES - num_train} test images, '
             'upscaled to 16x16')
-    schedule = ' and '.join(f'{epochs[key]} epochs on the {key} pair' for key in PAIRS)
+    schedule = ' and '.join(f'{epochs[key]} epochs' for key in tables)
+    made = runs - reused
+    reused_text = (f'\n  {reused} more runs come from an earlier run of the command '
+                   '(`--reuse`), their time not counted.' if reused else '')
     text = f'''# Results of our own: every method family on real digits
 
 <!-- Written by tools/benchmark_results.py (make results): rerun, do not edit. -->
@@ -737,26 +733,25 @@ and `tools/reproduce.py` (`docs/reproduce.md`) runs their tables.
 - Machine: {info["cpu"]}, {info["cores"]} cores; {info["system"]};
   Python {info["python"]}, torch {info["torch"]}, MMEngine {info["mmengine"]},
   MMPretrain {info["mmpretrain"]}.
-- Wall time: {wall_seconds / 60:.1f} min for {runs} runs, {jobs} at a time, one torch
-  thread each ({run_seconds / 60:.1f} min of run time in all); {today}.
+- Wall time: {wall_seconds / 60:.1f} min for {made} runs, {jobs} at a time, one torch
+  thread each ({run_seconds / 60:.1f} min of run time in all); {today}.{reused_text}
 - Seeds: {seed_list} (initialisation, data order and augmentation;
   the train/test split is the digits' fixed one).
 
 Setup (`kd_plugin/apis/results_benchmark.py`):
 
-- Two pairs, each teacher trained once per seed and shared by every method of its
-  family. Logit methods: the demo's ResNet-18 of width 16 -> width 1
-  (`configs/_base_/models/demo_digits.py`). Feature methods: the CIFAR model zoo's
-  ResNet32x4 -> ResNet8x4 (`configs/_base_/models/cifar/`; every feature method ships a
-  CIFAR-100 config for it) at the digits' scale: the same depths and module names, so
-  every config's taps hold, with the widths (stem and stages) cut from 32-256 to 16-128
-  for the teacher and to 2-16 for the student, and 10 classes. USKD needs no teacher:
-  it trains the feature pair's student, and is compared with it alone.
+- One pair for every method, its teacher trained once per seed and shared by every
+  method: the CIFAR model zoo's ResNet32x4 -> ResNet8x4 (`configs/_base_/models/cifar/`;
+  every method ships a CIFAR-100 config for it, and the logit methods' recipes come from
+  it) at the digits' scale: the same depths and module names, so every config's taps
+  hold, with the widths (stem and stages) cut from 32-256 to 16-128 for the teacher and
+  to 2-16 for the student, and 10 classes; the heads keep PyTorch's default
+  initialisation, as the zoo's. USKD needs no teacher: it trains the same student, and
+  is compared with it alone.
 - Every run: batch 32, SGD (lr 0.05, momentum 0.9, weight decay 5e-4), cosine schedule;
-  {schedule}, teachers included (the feature pair's student alone still gains a few
-  points after 20 epochs, the default: those rows compare the methods at one short
-  budget). Top-1 is
-  the test accuracy after the last epoch (no best-epoch picking).
+  {schedule}, teachers included (the student alone still gains a few points after 20
+  epochs, the default: the rows compare the methods at one short budget). Top-1 is the
+  test accuracy after the last epoch (no best-epoch picking).
 - A method's recipe is its CIFAR-100 config (the `recipe` column): the distiller's
   settings (losses and their weights, taps, teacher options), its custom hooks, dataset
   wrappers and training transforms. Scaled the same way for every method:
@@ -772,6 +767,5 @@ Setup (`kd_plugin/apis/results_benchmark.py`):
 '''
     for pair, rows in tables.items():
         spec = PAIRS[pair]
-        text += (f'\n## {spec.title} ({"logit" if pair == "logit" else "feature"} '
-                 f'methods, {epochs[pair]} epochs)\n\n' + pair_table(rows))
+        text += f'\n## {spec.title} ({epochs[pair]} epochs)\n\n' + pair_table(rows)
     return text

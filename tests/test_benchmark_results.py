@@ -142,5 +142,6 @@ def test_tiny_benchmark_writes_the_results_page(tmp_path, capsys):
     assert all(res['seconds'] is None for res in again['results'].values())
     reused_page = ' '.join(out.read_text().split())
     assert 'min for 0 runs' in reused_page
-    assert '4 more runs come from an earlier run of the command (`--reuse`)' in reused_page
+    assert ('4 more runs come from an earlier run of the command (`--reuse`)'
+            in reused_page)
     assert '(earlier run)' in capsys.readouterr().out

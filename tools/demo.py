@@ -18,6 +18,7 @@ result depends on the thread count (it splits the sums of convolutions different
 so the table reproduces on any machine only with a fixed count.
 """
 import argparse
+import datetime
 import json
 import os
 import os.path as osp
@@ -59,6 +60,15 @@ def fix_threads(threads: int = THREADS) -> None:
     torch.set_num_threads(threads)
 
 
+def unique_experiment_name(config: str, seed: int) -> str:
+    """MMEngine names a run's visualizer after the config and the second it started:
+    two runs of one config in this process within a second (short runs) would share
+    the first one's visualizer and write their scalars into its folder. The seed keeps
+    the names apart."""
+    stamp = datetime.datetime.now().strftime('%Y%m%d_%H%M%S')
+    return f'{osp.splitext(osp.basename(config))[0]}_seed{seed}_{stamp}'
+
+
 def train(config: str, work_dir: str, epochs: int, seed: int, **overrides) -> Runner:
     cfg = Config.fromfile(osp.join(ROOT, config))
     cfg.work_dir = work_dir
@@ -66,6 +76,7 @@ def train(config: str, work_dir: str, epochs: int, seed: int, **overrides) -> Ru
     cfg.train_cfg.max_epochs = epochs
     cfg.param_scheduler.T_max = epochs
     cfg.merge_from_dict(overrides)
+    cfg.experiment_name = unique_experiment_name(config, seed)
     runner = Runner.from_cfg(RenderedOnceConfig.freeze(cfg))
     runner.train()
     return runner

@@ -334,6 +334,10 @@ def config_name(job: Job) -> str:
 def _finish(cfg: Config, job: Job, root: str, epochs: int, num_train: int) -> Config:
     """Schedule, seed, hooks and names shared by every run."""
     cfg.work_dir = job.work_dir(root)
+    # MMEngine names the visualizer after the config file and the second the run
+    # started; a worker's two short runs of one config within a second would share it.
+    stamp = datetime.datetime.now().strftime('%Y%m%d_%H%M%S')
+    cfg.experiment_name = f'{job.pair}_{job.label}_seed{job.seed}_{stamp}'
     cfg.randomness = dict(seed=job.seed, deterministic=False)
     cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs)
     cfg.param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=epochs)

@@ -12,6 +12,10 @@ import torch
 import torch.nn.functional as F
 
 from kd_plugin.models.dis_losses import KDLoss
+from kd_plugin.models.dis_losses.utils import (
+    PLAIN_FORM_MAX_TEMPERATURE,
+    temperature_scaled_kl,
+)
 
 
 @pytest.fixture
@@ -21,10 +25,14 @@ def logits():
             3 * torch.randn(8, 100, generator=generator))
 
 
-def textbook(logits_s, logits_t, temperature):
+def textbook_per_sample(logits_s, logits_t, temperature):
     log_p_s = F.log_softmax(logits_s.double() / temperature, dim=1)
     log_p_t = F.log_softmax(logits_t.double() / temperature, dim=1)
-    return (log_p_t.exp() * (log_p_t - log_p_s)).sum(1).mean() * temperature**2
+    return (log_p_t.exp() * (log_p_t - log_p_s)).sum(1) * temperature**2
+
+
+def textbook(logits_s, logits_t, temperature):
+    return textbook_per_sample(logits_s, logits_t, temperature).mean()
 
 
 def high_temperature_limit(logits_s, logits_t):
@@ -56,3 +64,14 @@ def test_the_issue_case_matches_float64(logits):
     """T=1e6 in float32 against the textbook form in float64 (itself within ~1e-5)."""
     loss = KDLoss(temperature=1e6)(*logits)
     assert loss.item() == pytest.approx(textbook(*logits, 1e6).item(), rel=1e-3)
+
+
+@pytest.mark.parametrize('temperature',
+                         [PLAIN_FORM_MAX_TEMPERATURE, 2 * PLAIN_FORM_MAX_TEMPERATURE])
+def test_both_sides_of_the_plain_form_limit_match_float64(logits, temperature):
+    """Up to the limit the plain float32 form (the original code's), above it the
+    float64 one: both agree with the textbook form in float64, per sample."""
+    got = temperature_scaled_kl(*logits, temperature)
+    assert got.dtype == torch.float32
+    expected = textbook_per_sample(*logits, temperature)
+    torch.testing.assert_close(got.double(), expected, rtol=3e-5, atol=0)

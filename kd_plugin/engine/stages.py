@@ -165,6 +165,7 @@ class TrainingStageHook(Hook):
         self._model: Optional[nn.Module] = None
         self._configured: dict = {}
         self._current: Optional[int] = None
+        self._eval_modules: List[nn.Module] = []  # the current stage's, resolved once
         self._optim: Optional[Tuple[int, OptimWrapper, list]] = None
         self._runner_optim: Optional[OptimWrapper] = None
         self._loaded: Optional[Tuple[int, dict]] = None
@@ -210,10 +211,9 @@ class TrainingStageHook(Hook):
             self._enter(runner, index)
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        if self._current is None:
-            return
-        for path in self.stages[self._current].eval:
-            resolve_module(self._model, path, HOOK_TYPE).eval()
+        # MMEngine puts the model back in train mode at every epoch's start.
+        for module in self._eval_modules:
+            module.eval()
         if self._optim is not None:
             self._runner_optim = runner.optim_wrapper
             runner.optim_wrapper = self._optim[1]
@@ -288,6 +288,9 @@ class TrainingStageHook(Hook):
         trainable = self._trainable(stage)
         for param, configured in self._configured['requires_grad'].items():
             param.requires_grad_(configured and (trainable is None or param in trainable))
+        self._eval_modules = [
+            resolve_module(model, path, HOOK_TYPE) for path in stage.eval
+        ] if stage is not None else []
         self._current = index
 
     def _trainable(self, stage: Optional[Stage]) -> Optional[Set[nn.Parameter]]:

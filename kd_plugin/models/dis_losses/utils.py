@@ -19,15 +19,23 @@ def upcast(tensor: Tensor) -> Tensor:
     return tensor.float() if tensor.dtype in LOW_PRECISION else tensor
 
 
+# Up to this temperature the plain form in float32 is within 3e-5 of float64 per sample
+# (measured for logits of std 1 to 10 over 100 classes; 2e-3 at T = 64), the original
+# code's own precision; above it the cancellation-free float64 form is used.
+PLAIN_FORM_MAX_TEMPERATURE = 8.0
+
+
 def temperature_scaled_kl(logits_s: Tensor, logits_t: Tensor,
                           temperature: float) -> Tensor:
     """Per-sample ``T^2 KL(softmax(z_t / T) || softmax(z_s / T))``, shape (B,), accurate
     at any temperature.
 
-    The plain form ``T^2 * sum(p_t * (log p_t - log p_s))`` subtracts two
-    log-probabilities near ``-log C`` whose difference is ``O(z / T)``; ``T^2`` then
+    Up to ``T = PLAIN_FORM_MAX_TEMPERATURE`` this is the plain form
+    ``T^2 * sum(p_t * (log p_t - log p_s))`` in the logits' precision (float32 for
+    fp16/bf16), as the original code computes it. At larger ``T`` that form subtracts
+    two log-probabilities near ``-log C`` whose difference is ``O(z / T)``, and ``T^2``
     multiplies the rounding error (at ``T = 1e4`` float32 is already wrong in the first
-    digit; at ``T = 1e6`` the result is off by 1e4). Here the difference is formed
+    digit; at ``T = 1e6`` the result is off by 1e4). There the difference is formed
     without the cancellation, in float64: with ``d = (z_t - z_s) / T`` centred under
     ``p_s`` (``u = d - E_s[d]``), ``log p_t - log p_s = u - l`` where
     ``l = log E_s[exp(u)] = log1p(E_s[expm1(u) - u])``, and
@@ -36,8 +44,15 @@ def temperature_scaled_kl(logits_s: Tensor, logits_t: Tensor,
     overflow; the plain form is exact enough there) use the plain form. As
     ``T -> inf`` the value tends to ``(1 / 2C) sum_c (g_c - mean_c g)^2`` with
     ``g = z_t - z_s`` (Hinton et al., 2015, section 2.1: distillation becomes logit
-    matching). The result has the dtype of ``upcast(logits_s)``.
+    matching). The result has the dtype of ``upcast(logits_s)``. A tensor
+    ``temperature`` (learnt) takes the float64 form: choosing would need its value on
+    the host.
     """
+    if not isinstance(temperature, Tensor) and temperature <= PLAIN_FORM_MAX_TEMPERATURE:
+        log_p_s = F.log_softmax(upcast(logits_s) / temperature, dim=1)
+        log_p_t = F.log_softmax(upcast(logits_t) / temperature, dim=1)
+        kl = F.kl_div(log_p_s, log_p_t, reduction='none', log_target=True).sum(1)
+        return kl * temperature**2
     dtype = upcast(logits_s).dtype
     z_s, z_t = logits_s.double(), logits_t.double()
     log_p_s = F.log_softmax(z_s / temperature, dim=1)

@@ -19,6 +19,7 @@ from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpretrain.registry import DATASETS, MODELS
+from tool_modules import load_tool
 
 import kd_plugin  # noqa: F401
 from kd_plugin.apis import teacher_cache as builder
@@ -319,12 +320,7 @@ def test_a_build_finished_with_another_seed_refuses_to_merge(built, tmp_path):
 
 def test_a_build_onto_an_output_of_another_set_refuses(built, tmp_path, capsys):
     """Row 'builder run for a 64-sample set onto an existing 32-sample output'."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'build_teacher_cache_cli',
-        Path(__file__).parent.parent / 'tools' / 'build_teacher_cache.py')
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_tool('tools/build_teacher_cache.py')
     config = tmp_path / 'more.py'
     config.write_text(f'_base_ = [{CONFIG!r}]\n'
                       f'model = dict(teacher_ckpt={built.ckpt_a!r})\n'

@@ -18,9 +18,7 @@ result depends on the thread count (it splits the sums of convolutions different
 so the table reproduces on any machine only with a fixed count.
 """
 import argparse
-import datetime
 import json
-import os
 import os.path as osp
 import sys
 from glob import glob
@@ -35,8 +33,8 @@ sys.path.insert(0, ROOT)
 import kd_plugin  # noqa: F401
 from kd_plugin.apis.analysis import MeanStd
 from kd_plugin.apis.config_text import RenderedOnceConfig
+from kd_plugin.apis.results_benchmark import fix_threads, unique_experiment_name
 
-THREADS = 1
 EPOCHS = 30
 SEEDS = 3
 # (label, what the README calls it, config, trained with every seed)
@@ -52,23 +50,6 @@ README_BEGIN = '<!-- make demo writes the table below: begin -->'
 README_END = '<!-- make demo writes the table above: end -->'
 
 
-def fix_threads(threads: int = THREADS) -> None:
-    """One thread count for torch (OpenMP and MKL included) and for anything the run
-    starts, before anything computes."""
-    for variable in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-        os.environ[variable] = str(threads)
-    torch.set_num_threads(threads)
-
-
-def unique_experiment_name(config: str, seed: int) -> str:
-    """MMEngine names a run's visualizer after the config and the second it started:
-    two runs of one config in this process within a second (short runs) would share
-    the first one's visualizer and write their scalars into its folder. The seed keeps
-    the names apart."""
-    stamp = datetime.datetime.now().strftime('%Y%m%d_%H%M%S')
-    return f'{osp.splitext(osp.basename(config))[0]}_seed{seed}_{stamp}'
-
-
 def train(config: str, work_dir: str, epochs: int, seed: int, **overrides) -> Runner:
     cfg = Config.fromfile(osp.join(ROOT, config))
     cfg.work_dir = work_dir
@@ -76,7 +57,8 @@ def train(config: str, work_dir: str, epochs: int, seed: int, **overrides) -> Ru
     cfg.train_cfg.max_epochs = epochs
     cfg.param_scheduler.T_max = epochs
     cfg.merge_from_dict(overrides)
-    cfg.experiment_name = unique_experiment_name(config, seed)
+    cfg.experiment_name = unique_experiment_name(
+        osp.splitext(osp.basename(config))[0], seed)
     runner = Runner.from_cfg(RenderedOnceConfig.freeze(cfg))
     runner.train()
     return runner

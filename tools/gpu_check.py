@@ -107,7 +107,7 @@ def benchmark_row(name: str, config: str, mode: str, batch: int, device: str,
     return row(name, config, mode, status, **numbers)
 
 
-def dist_train_row(device: str, workdir: str) -> dict:
+def dist_train_row(workdir: str) -> dict:
     """tools/dist_train.sh with one process (NCCL) on a smoke version of a config."""
     config = PAIRS[0][1]
     cfg = smoke_config(
@@ -173,7 +173,7 @@ def run_checks(device: str, quick: bool, workdir: str) -> List[dict]:
             checks.append(lambda n=name, c=config, m=mode, b=batch: benchmark_row(
                 n, c, m, 2 if quick else b, device, quick))
     if device == 'cuda':
-        checks.append(lambda: dist_train_row(device, workdir))
+        checks.append(lambda: dist_train_row(workdir))
     else:
         checks.append(lambda: row('dist_train.sh, 1 GPU, NCCL', PAIRS[0][1], 'fp32',
                                   f"skipped: {CUDA_ONLY['dist_train']}"))

@@ -334,10 +334,7 @@ def config_name(job: Job) -> str:
 def _finish(cfg: Config, job: Job, root: str, epochs: int, num_train: int) -> Config:
     """Schedule, seed, hooks and names shared by every run."""
     cfg.work_dir = job.work_dir(root)
-    # MMEngine names the visualizer after the config file and the second the run
-    # started; a worker's two short runs of one config within a second would share it.
-    stamp = datetime.datetime.now().strftime('%Y%m%d_%H%M%S')
-    cfg.experiment_name = f'{job.pair}_{job.label}_seed{job.seed}_{stamp}'
+    cfg.experiment_name = unique_experiment_name(f'{job.pair}_{job.label}', job.seed)
     cfg.randomness = dict(seed=job.seed, deterministic=False)
     cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs)
     cfg.param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=epochs)
@@ -404,6 +401,14 @@ def job_config(job: Job,
         cfg.data_preprocessor.type = source_preprocessor['type']
     cfg.custom_hooks = copy.deepcopy(source.get('custom_hooks') or [])
     return _finish(cfg, job, root, epochs, num_train)
+
+
+def unique_experiment_name(name: str, seed: int) -> str:
+    """``name``, the seed and the second: MMEngine names a run's visualizer after its
+    config and the second it started, so two short runs of one config in a process
+    within a second would share the first one's and write their scalars into its
+    folder."""
+    return f'{name}_seed{seed}_{datetime.datetime.now():%Y%m%d_%H%M%S}'
 
 
 def fix_threads(threads: int = THREADS) -> None:

@@ -11,7 +11,8 @@ reads one compares that record with its own:
   tensors, not the file: a checkpoint re-saved with the same tensors hashes the same);
 * :func:`canonical`: a stable text for configs; :func:`differences`: what differs.
 
-:func:`save_atomic` writes a file so that it appears under its name only when complete.
+:func:`kd_plugin.utils.checkpoint.save_atomic` writes a file so that it appears under its
+name only when complete.
 """
 import hashlib
 import json
@@ -197,6 +198,3 @@ def differences(expected: Mapping,
             lines.append(f'{prefix}{key}: {found_as} {_short(have)}, '
                          f'{expected_as} {_short(want)}')
     return lines
-
-
-# ------------------------------------------------------------------ writing

@@ -71,7 +71,7 @@ holds:
   bit is refused naming the file, the chunk, its samples and the rebuild command; so is
   a file that cannot be read (truncated).
 
-Files are written atomically (:func:`~kd_plugin.utils.provenance.save_atomic`). While
+Files are written atomically (:func:`~kd_plugin.utils.checkpoint.save_atomic`). While
 building, chunks of ``chunk_size`` samples are written to ``<out>.parts/``, each with
 the provenance and its checksum; an interrupted build resumes from the chunks already
 there if they were built from the same inputs (chunks of another build are refused,

@@ -84,6 +84,7 @@ def test_dry_run_prints_every_command_and_the_skeleton(tmp_path, capsys, no_laun
     rows = result['rows']
     assert [row['config'] for row in rows] == [osp.basename(c)[:-3] for c in configs]
     assert all(row['ours best'] is None and row['reported'] for row in rows)
+    assert all(row['seeds'] == 'none of 0,1' and row['pair'] for row in rows)
     assert '| config | pair | dataset | seeds | ours best | ours last | reported |' in out
     assert not list(tmp_path.iterdir())  # nothing written
 
@@ -124,10 +125,14 @@ def test_dry_run_fills_the_table_from_finished_runs(tmp_path, capsys, no_launch)
     row = next(row for row in result['rows'] if row['config'] == kd)
     assert str(row['ours best']) == '74.17 ± 1.26 (3)'  # 73, 74, 75.5
     assert str(row['ours last']) == '73.67 ± 1.26 (3)'
-    assert row['reported'] == 73.33 and row['best - reported'] == '+0.84'
+    assert row['reported'] == 73.33 and row['best - reported'] == 0.84
     assert row['seeds'] == '0,1,2 of 0,1,2'
     assert (f'| {kd} | ResNet32x4 -> ResNet8x4 | CIFAR-100 | 0,1,2 of 0,1,2 | '
-            '74.17 ± 1.26 (3) | 73.67 ± 1.26 (3) | 73.33 | +0.84 |') in out
+            '74.17 ± 1.26 (3) | 73.67 ± 1.26 (3) | 73.33 | 0.84 |') in out
+    # the stopped DKD run counts with what it validated; the gap keeps its sign
+    row = next(row for row in result['rows'] if row['config'] == dkd)
+    assert row['seeds'] == '0 of 0,1,2' and str(row['ours best']) == '60.00 (1)'
+    assert row['best - reported'] == round(60.0 - row['reported'], 2) < 0
     # options reach every command (after the seed) and the check of the last epoch
     assert reproduce.run_status(DKD, str(tmp_path / dkd / 'seed0'),
                                 ['train_cfg.max_epochs=100']) == 'done'

@@ -271,6 +271,25 @@ def find_config(work_dir: str) -> Optional[str]:
     return max(configs, key=osp.getmtime) if configs else None
 
 
+def config_row(name: str, reported: Optional[Dict[str, dict]] = None) -> dict:
+    """What a config's name tells (method, pair, dataset) and its reported top-1 with
+    its source: the columns of a :func:`summarize_run` row that need no run."""
+    if reported is None:
+        reported = reported_by_config()
+    parts = parse_config_name(name)
+    entry = reported.get(name)
+    pair = None
+    if parts['student']:
+        pair = f'{parts["teacher"] or "none"} -> {parts["student"]}'
+    return dict(
+        config=name,
+        method=parts['method'],
+        pair=pair,
+        dataset=parts['dataset'],
+        reported_top1=entry['top1'] if entry else None,
+        reported_source=entry['source'] if entry else None)
+
+
 def summarize_run(work_dir: str, reported: Optional[Dict[str, dict]] = None) -> dict:
     """One row: config, seed, method, pair, dataset, epochs run, best / last val top-1,
     reported, work dir."""
@@ -278,27 +297,16 @@ def summarize_run(work_dir: str, reported: Optional[Dict[str, dict]] = None) -> 
         reported = reported_by_config()
     config = find_config(work_dir)
     name = osp.basename(config)[:-3] if config else osp.basename(osp.normpath(work_dir))
-    parts = parse_config_name(name)
     records = read_scalars(work_dir)
     history = val_history(records)
     teacher = val_history(records, TEACHER_KEY)
-    entry = reported.get(name)
-    pair = None
-    if parts['student']:
-        pair = f'{parts["teacher"] or "none"} -> {parts["student"]}'
-    row = dict(
-        work_dir=work_dir,
-        config=name,
+    row = dict(work_dir=work_dir, **config_row(name, reported))
+    row.update(
         seed=run_seed(work_dir),
-        method=parts['method'],
-        pair=pair,
-        dataset=parts['dataset'],
         epochs=history[-1][0] if history else None,
         best_top1=max(value for _, value in history) if history else None,
         last_top1=history[-1][1] if history else None,
-        teacher_top1=teacher[-1][1] if teacher else None,
-        reported_top1=entry['top1'] if entry else None,
-        reported_source=entry['source'] if entry else None)
+        teacher_top1=teacher[-1][1] if teacher else None)
     if row['best_top1'] is not None and row['reported_top1'] is not None:
         row['gap'] = round(row['best_top1'] - row['reported_top1'], 2)
     else:

@@ -31,11 +31,13 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from kd_plugin.apis.analysis import (
-    MeanStd,
+    aggregate,
+    config_row,
     load_reported,
     parse_config_name,
     read_scalars,
     reported_by_config,
+    results_table,
     summarize_run,
     val_history,
 )
@@ -351,73 +353,49 @@ def smoke_runs(runs: Sequence[Run], log=print) -> List[Run]:
     return failed
 
 
+# The table's columns, each with the key of the :func:`~kd_plugin.apis.analysis.aggregate`
+# row it shows (``seeds``: the seeds that logged a validation, of the planned ones).
 COLUMNS = ('config', 'pair', 'dataset', 'seeds', 'ours best', 'ours last', 'reported',
            'best - reported', 'source')
+AGGREGATE_KEYS = ('config', 'pair', 'dataset', 'seeds', 'best_top1', 'last_top1',
+                  'reported_top1', 'gap', 'reported_source')
 
 
 def results_rows(runs: Sequence[Run],
                  reported: Optional[Dict[str, dict]] = None) -> List[dict]:
     """One row per config (table order): ours over the seeds that logged a validation,
-    as mean ± std (n), next to the reported top-1."""
+    as mean ± std (n) (:func:`~kd_plugin.apis.analysis.aggregate` of their
+    :func:`~kd_plugin.apis.analysis.summarize_run` rows), next to the reported top-1."""
     reported = reported_by_config() if reported is None else reported
+    summaries = []
+    for run in runs:
+        try:
+            summary = summarize_run(run.work_dir, reported)
+        except FileNotFoundError:
+            continue  # not run (yet)
+        if summary['best_top1'] is not None:
+            summaries.append(summary)
+    merged = {row['config']: row for row in aggregate(summaries)}
     rows = []
     for config in dict.fromkeys(run.config for run in runs):
         stem = osp.basename(config)[:-3]
-        summaries = []
-        for run in runs:
-            if run.config == config:
-                try:
-                    summaries.append(summarize_run(run.work_dir, reported))
-                except FileNotFoundError:
-                    continue  # not run (yet)
-        summaries = [row for row in summaries if row['best_top1'] is not None]
-        parts = parse_config_name(stem)
-        entry = reported.get(stem) or {}
-        best = MeanStd([row['best_top1'] for row in summaries]) if summaries else None
-        last = MeanStd([row['last_top1'] for row in summaries]) if summaries else None
-        gap = None
-        if best is not None and entry.get('top1') is not None:
-            gap = f'{best.mean - entry["top1"]:+.2f}'
-        planned = [run.seed for run in runs if run.config == config]
-        done = sorted(row['seed'] for row in summaries if row['seed'] is not None)
+        row = merged.get(stem) or config_row(stem, reported)
+        planned = ','.join(str(run.seed) for run in runs if run.config == config)
+        row = dict(row, seeds=f'{row.get("seeds") or "none"} of {planned}')
         rows.append({
-            'config':
-            stem,
-            'pair':
-            f'{parts["teacher"] or "none"} -> {parts["student"]}'
-            if parts['student'] else None,
-            'dataset':
-            parts['dataset'],
-            'seeds':
-            f'{",".join(map(str, done)) or "none"} of '
-            f'{",".join(map(str, planned))}',
-            'ours best':
-            best,
-            'ours last':
-            last,
-            'reported':
-            entry.get('top1'),
-            'best - reported':
-            gap,
-            'source':
-            entry.get('source'),
+            column: row.get(key)
+            for column, key in zip(COLUMNS, AGGREGATE_KEYS)
         })
     return rows
 
 
 def markdown(rows: Sequence[dict], title: str) -> str:
-
-    def cell(value) -> str:
-        if value is None:
-            return '-'
-        return f'{value:.2f}' if isinstance(value, float) else str(value)
-
-    lines = [
+    """The page: ``title``, what the numbers are, and the rows as
+    :func:`~kd_plugin.apis.analysis.results_table` renders them."""
+    return '\n'.join([
         f'# {title}', '',
         'Ours: top-1 over the seeds, mean ± std (n); best = best validation over '
         'training, last = after the last epoch (each source says which it reports, in '
         'the note of kd_plugin/data/reported_results/<method>.yml).', '',
-        '| ' + ' | '.join(COLUMNS) + ' |', '|' + '---|' * len(COLUMNS)
-    ]
-    lines += ['| ' + ' | '.join(cell(row[key]) for key in COLUMNS) + ' |' for row in rows]
-    return '\n'.join(lines) + '\n'
+        results_table(rows, COLUMNS)
+    ])

@@ -249,6 +249,11 @@ class BuildPlan:
         return int(self.provenance['topk'])
 
     @property
+    def index_dtype(self) -> torch.dtype:
+        """The dtype of a top-k cache's class indices."""
+        return torch.int16 if self.num_classes <= 32767 else torch.int32
+
+    @property
     def crop_boxes(self) -> bool:
         return bool(self.provenance['crop_boxes'])
 
@@ -416,8 +421,7 @@ def compute_chunk(plan: BuildPlan, start: int, stop: int, items: Iterator,
                          f'{start}..{stop - 1}.')
     if plan.topk:
         values, indices = logits.topk(plan.topk, dim=2)
-        index_dtype = torch.int16 if plan.num_classes <= 32767 else torch.int32
-        arrays = dict(values=values.half(), indices=indices.to(index_dtype))
+        arrays = dict(values=values.half(), indices=indices.to(plan.index_dtype))
     else:
         arrays = dict(logits=logits.half())
     if boxes:
@@ -436,10 +440,9 @@ def merge_chunks(plan: BuildPlan) -> None:
     then remove the parts and check the written file in full."""
     shape = (plan.num_samples, plan.num_views)
     if plan.topk:
-        index_dtype = torch.int16 if plan.num_classes <= 32767 else torch.int32
         arrays = dict(
             values=torch.empty(shape + (plan.topk, ), dtype=torch.float16),
-            indices=torch.empty(shape + (plan.topk, ), dtype=index_dtype))
+            indices=torch.empty(shape + (plan.topk, ), dtype=plan.index_dtype))
     else:
         arrays = dict(
             logits=torch.empty(shape + (plan.num_classes, ), dtype=torch.float16))

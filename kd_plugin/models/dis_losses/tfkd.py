@@ -3,6 +3,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
+from .kd import KDLoss
 from .utils import hard_labels, reduce_per_sample, upcast
 
 
@@ -14,7 +15,7 @@ def _per_sample(log_p_t: Tensor, log_q_s: Tensor, match_reference: bool) -> Tens
 
 
 @MODELS.register_module()
-class TfKDSelfLoss(nn.Module):
+class TfKDSelfLoss(KDLoss):
     """Teacher-free KD with a self-teacher (Tf-KD_self): KD from a trained copy of the
     student.
 
@@ -53,20 +54,13 @@ class TfKDSelfLoss(nn.Module):
                  loss_weight: float = 1.0,
                  match_reference: bool = True,
                  reduction: str = 'mean') -> None:
-        super().__init__()
-        self.temperature = temperature
-        self.loss_weight = loss_weight
+        super().__init__(temperature, loss_weight, reduction)
         self.match_reference = match_reference
-        self.reduction = reduction
 
     def forward(self, logits_s: Tensor, logits_t: Tensor) -> Tensor:
         """Return the weighted term (a scalar unless ``reduction='none'``)."""
-        temperature = self.temperature
-        log_q_s = F.log_softmax(upcast(logits_s) / temperature, dim=1)
-        log_p_t = F.log_softmax(upcast(logits_t) / temperature, dim=1)
-        per_sample = _per_sample(log_p_t, log_q_s, self.match_reference)
-        per_sample = per_sample * temperature**2
-        return self.loss_weight * reduce_per_sample(per_sample, self.reduction)
+        loss = super().forward(logits_s, logits_t)
+        return loss / logits_s.shape[1] if self.match_reference else loss
 
 
 @MODELS.register_module()

@@ -333,7 +333,9 @@ class ClassificationDistiller(BaseClassifier):
             if self.teacher is not None:
                 self.teacher_taps = self._build_taps(self.teacher, 'teacher', teacher_taps
                                                      or {})
-            self.teacher_source = OnlineTeacher(self.teacher_taps, self.run_teacher)
+            self.teacher_source = OnlineTeacher(
+                self.teacher_taps, self.run_teacher,
+                lambda: num_classes_of(self.teacher, 'teacher'))
         else:
             self.teacher_source = CachedTeacher(
                 self._open_cache(teacher_cache, teacher_cache_fill_margin),
@@ -423,13 +425,22 @@ class ClassificationDistiller(BaseClassifier):
                 raise ValueError('teacher_input converts the batch for the teacher, but '
                                  'teacher=None.')
             return
-        self.teacher = build_classifier(teacher, 'teacher')
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
-        if teacher_input is not None:
-            adapter = TeacherInputAdapter(
-                *preprocessor_normalisation(self.data_preprocessor), **teacher_input)
-            self.teacher_input = None if adapter.is_identity else adapter
+        self.teacher = self._frozen_teacher(teacher)
+        self.teacher_input = self._input_adapter(teacher_input)
+
+    def _frozen_teacher(self, teacher) -> nn.Module:
+        model = build_classifier(teacher, 'teacher')
+        model.requires_grad_(False)
+        return model.eval()
+
+    def _input_adapter(self,
+                       teacher_input: Optional[dict]) -> Optional[TeacherInputAdapter]:
+        """The teacher's input adaptation (None: the teacher takes the batch as is)."""
+        if teacher_input is None:
+            return None
+        adapter = TeacherInputAdapter(*preprocessor_normalisation(self.data_preprocessor),
+                                      **teacher_input)
+        return None if adapter.is_identity else adapter
 
     def _open_cache(self, cache: Union[str, TeacherCache],
                     fill_margin: float) -> TeacherCache:
@@ -471,10 +482,7 @@ class ClassificationDistiller(BaseClassifier):
         if not teacher_logits:
             return
         student = num_classes_of(self.student, 'student')
-        if isinstance(self.teacher_source, CachedTeacher):
-            teacher, source = self.teacher_source.cache.num_classes, 'the teacher cache'
-        else:
-            teacher, source = num_classes_of(self.teacher, 'teacher'), 'the teacher'
+        teacher, source = self.teacher_source.num_classes(), self.teacher_source.label
         if student != teacher:
             raise ValueError(
                 f'The student predicts {student} classes and {source} {teacher}: their '
@@ -531,9 +539,7 @@ class ClassificationDistiller(BaseClassifier):
         try:
             with torch.random.fork_rng(devices=[]), torch.no_grad():
                 inputs = torch.zeros(PROBE_BATCH, *shape)
-                outputs = {}
-                if isinstance(self.teacher_source, OnlineTeacher):
-                    outputs.update(self.teacher_source.outputs(inputs, []))
+                outputs = self.teacher_source.probe_outputs(inputs)
                 if self.student_taps is not None:
                     with self.student_taps.recording():
                         self.student(inputs, mode='tensor')
@@ -666,16 +672,12 @@ class ClassificationDistiller(BaseClassifier):
         if '_standby' not in self.__dict__:
             if self._teacher_cfg is None:
                 raise ValueError('run_teacher: this distiller has no teacher.')
-            teacher = build_classifier(self._teacher_cfg, 'teacher')
-            teacher.requires_grad_(False)
+            teacher = self._frozen_teacher(self._teacher_cfg)
             self._load_teacher(teacher)
-            teacher = teacher.eval().to(device).to(memory_format=self.memory_format)
-            adapter = None
-            if self._teacher_input_cfg is not None:
-                adapter = TeacherInputAdapter(
-                    *preprocessor_normalisation(self.data_preprocessor),
-                    **self._teacher_input_cfg).to(device)
-                adapter = None if adapter.is_identity else adapter
+            teacher = teacher.to(device).to(memory_format=self.memory_format)
+            adapter = self._input_adapter(self._teacher_input_cfg)
+            if adapter is not None:
+                adapter = adapter.to(device)
             self.__dict__['_standby'] = (teacher, adapter)
         return self.__dict__['_standby']
 
@@ -796,6 +798,10 @@ def ignore_missing_teacher_keys(distiller: ClassificationDistiller,
 
 
 def registered_losses() -> List[str]:
-    """Names of the registered distillation losses (for error messages)."""
+    """Names of the registered distillation losses (for error messages): the
+    ``*Loss`` modules of :mod:`kd_plugin.models.dis_losses`, not its helpers
+    (``HighEnergyMix``, functions)."""
     from kd_plugin.models import dis_losses
-    return sorted(dis_losses.__all__)
+    return sorted(
+        name for name in dis_losses.__all__
+        if name.endswith('Loss') and isinstance(getattr(dis_losses, name), type))

@@ -1,9 +1,11 @@
 """Where a distiller's teacher outputs come from: the teacher model run on the step's
 batch (:class:`OnlineTeacher`), or a cache of its logits (:class:`CachedTeacher`).
 
-A source has ``provides`` (the teacher outputs it can give; None: any) and
-``outputs(inputs, data_samples)``, the ``*_t`` values of one step. The distiller builds
-one and calls it in every step; it never branches on which one it has.
+A source has ``provides`` (the teacher outputs it can give; None: any),
+``outputs(inputs, data_samples)``, the ``*_t`` values of one step,
+``probe_outputs(inputs)``, what the build-time shape probe sees, ``num_classes()`` and a
+``label`` for messages. The distiller builds one and calls it in every step; it never
+branches on which one it has.
 """
 import logging
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Union
@@ -71,14 +73,21 @@ class OnlineTeacher:
             does not run).
         run: The distiller's ``run_teacher`` (input adaptation, ``no_grad``,
             precision).
+        num_classes: The number of classes the teacher predicts (called only when a
+            loss reads its logits).
     """
 
     provides: Optional[FrozenSet[str]] = None
+    label = 'the teacher'
 
-    def __init__(self, taps: Optional[ModelTaps], run: Callable[[Tensor],
-                                                                object]) -> None:
+    def __init__(self, taps: Optional[ModelTaps], run: Callable[[Tensor], object],
+                 num_classes: Callable[[], int]) -> None:
         self.taps = taps
         self.run = run
+        self.num_classes = num_classes
+
+    def probe_outputs(self, inputs: Tensor) -> Dict[str, Tensor]:
+        return self.outputs(inputs, [])
 
     def outputs(self, inputs: Tensor,
                 data_samples: List[DataSample]) -> Dict[str, Tensor]:
@@ -120,6 +129,7 @@ class CachedTeacher:
     """
 
     provides: FrozenSet[str] = frozenset({'logits_t'})
+    label = 'the teacher cache'
 
     def __init__(self,
                  cache: TeacherCache,
@@ -135,6 +145,13 @@ class CachedTeacher:
                                  data_preprocessor))
         self.dataset_checked = cache.provenance is None
         self._boxes_unchecked_warned = False
+
+    def num_classes(self) -> int:
+        return self.cache.num_classes
+
+    def probe_outputs(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """Nothing: the cache holds logits of the training set's images only."""
+        return {}
 
     def check_dataset(self, dataset) -> None:
         """Raise unless the cache was built for ``dataset`` (the training set: its

@@ -198,10 +198,12 @@ def test_a_broken_or_foreign_threshold_file_is_recomputed(tmp_path, monkeypatch)
     nan = torch.load(path, weights_only=True)
     nan['low'] = torch.tensor(float('nan'))
     torch.save(nan, tmp_path / 'nan.pth')
-    for content, why in ((good[:len(good) // 2], 'cannot be read'),
-                         (foreign, 'another training set or teacher '
-                          r'\(dataset.data_list_sha256: file [0-9a-f]+, this run'),
-                         ((tmp_path / 'nan.pth').read_bytes(), 'non-finite')):
+    cases = [
+        (good[:len(good) // 2], 'cannot be read'),
+        (foreign, 'another training set or teacher'),
+        ((tmp_path / 'nan.pth').read_bytes(), 'non-finite'),
+    ]
+    for content, why in cases:
         path.write_bytes(content)
         warnings.clear()
         again = FakeDistiller(loss_energy=_energy_kd())

@@ -37,7 +37,7 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from kd_plugin.utils import compat
-from kd_plugin.utils.checkpoint import atomic_write
+from kd_plugin.utils.checkpoint import atomic_write, temporary_file_pattern
 
 ATOMIC_BACKEND = 'kd_atomic_local'
 _MIB = 2**20
@@ -167,8 +167,7 @@ class AtomicCheckpointHook(CheckpointHook):
         """Remove what an interrupted save of this hook left: atomic_write's hidden
         ``.NAME.PID.RANDOM.tmp`` files of checkpoints and ``last_checkpoint``."""
         checkpoint = re.escape(self.filename_tmpl).replace(r'\{\}', r'\d+')
-        temporary = re.compile(rf'^\.({checkpoint}|best_.+\.pth|last_checkpoint)'
-                               r'\.\d+\.[0-9a-f]{8}\.tmp$')
+        temporary = temporary_file_pattern(rf'{checkpoint}|best_.+\.pth|last_checkpoint')
         for folder in sorted({self.out_dir, runner.work_dir}):
             if not osp.isdir(folder):
                 continue

@@ -263,6 +263,13 @@ def _fsync_folder(folder: str) -> None:
         os.close(descriptor)
 
 
+def temporary_file_pattern(names: str) -> re.Pattern:
+    """The names of :func:`atomic_file`'s temporary files (``.NAME.PID.RANDOM.tmp``)
+    for the file names matched by the regular expression ``names``: what an
+    interrupted write leaves behind."""
+    return re.compile(rf'^\.({names})\.\d+\.[0-9a-f]{{8}}\.tmp$')
+
+
 @contextlib.contextmanager
 def atomic_file(path: str) -> Iterator[BinaryIO]:
     """A binary file to write ``path`` through, so that ``path`` holds its old content

@@ -10,6 +10,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS, TRANSFORMS
 
+from kd_plugin.models.dis_losses.sskd import kept_rows, masked_mean_kl
 from kd_plugin.utils.vocabulary import BATCH_INPUTS
 
 IMAGES, VIEWS, CLASSES = 4, 4, 5
@@ -99,6 +100,23 @@ def test_student_phase_matches_the_written_out_terms(tf_keep_ratio, ss_keep_rati
     value = loss(**inputs)
     assert value.dtype == torch.float64
     assert value.item() == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize('ratio', [0.0, 0.25, 1 / 3, 0.7, 0.75, 1.0])
+def test_kept_rows_is_a_mask_of_the_written_out_selection(ratio):
+    """The row mask, computed on the device (no host sync), selects the rows of the
+    written-out rule, ties by row order included; with no row kept the term is 0."""
+    generator = torch.Generator().manual_seed(4)
+    for size in range(1, 30):
+        ranks = torch.randint(4, [size], generator=generator)
+        mask = kept_rows(ranks, ratio)
+        assert mask.dtype == torch.bool
+        assert mask.nonzero()[:, 0].tolist() == kept(ranks.tolist(), ratio)
+    logits = torch.randn(3, CLASSES, dtype=torch.float64, requires_grad=True)
+    all_wrong = torch.ones(3, dtype=torch.long)
+    none = masked_mean_kl(logits, logits + 1, 4.0, kept_rows(all_wrong, 0.0))
+    none.backward()
+    assert none.item() == 0 and torch.equal(logits.grad, torch.zeros_like(logits))
 
 
 def test_teacher_head_phase_is_the_rotation_matching_cross_entropy():

@@ -34,20 +34,25 @@ def rank_of(scores: Tensor, index: Tensor) -> Tensor:
 
 
 def kept_rows(rank: Tensor, keep_ratio: float) -> Tensor:
-    """The rows SSKD distils: every row whose true entry ranks first, plus the
-    ``int(keep_ratio * wrong)`` of the ``wrong`` others with the best ranks (ties in
-    row order), in row order."""
-    wrong = int((rank > 0).sum())
-    count = rank.numel() - wrong + int(wrong * keep_ratio)
-    return torch.sort(rank, stable=True).indices[:count].sort().values
+    """(N,) bool mask of the rows SSKD distils: every row whose true entry ranks
+    first, plus the ``int(keep_ratio * wrong)`` of the ``wrong`` others with the best
+    ranks (ties in row order). Computed on the device, without host sync: the count is
+    a tensor (``int()`` of the float64 product, as in Python) and a row is kept when
+    its place in the stable sort by rank is below it."""
+    wrong = (rank > 0).sum()
+    count = rank.numel() - wrong + (wrong.double() * keep_ratio).trunc().long()
+    order = torch.sort(rank, stable=True).indices
+    place = torch.arange(rank.numel(), device=rank.device)
+    return torch.zeros_like(rank, dtype=torch.bool).scatter(0, order, place < count)
 
 
-def batch_mean_kl(logits_s: Tensor, logits_t: Tensor, temperature: float) -> Tensor:
-    """``T^2 KL(softmax(z_t / T) || softmax(z_s / T))`` averaged over the rows (0 for
-    no row)."""
-    if logits_s.shape[0] == 0:
-        return logits_s.sum() * 0.0
-    return temperature_scaled_kl(logits_s, logits_t, temperature).mean()
+def masked_mean_kl(logits_s: Tensor, logits_t: Tensor, temperature: float,
+                   kept: Tensor) -> Tensor:
+    """``T^2 KL(softmax(z_t / T) || softmax(z_s / T))`` averaged over the rows where
+    ``kept`` is true (0 for no row), as a masked sum over the count: no host sync."""
+    kl = temperature_scaled_kl(logits_s, logits_t, temperature)
+    total = torch.where(kept, kl, torch.zeros_like(kl)).sum()
+    return total / kept.sum().clamp(min=1)
 
 
 @MODELS.register_module()
@@ -136,29 +141,33 @@ class SSKDLoss(nn.Module):
         """Return the phase's weighted SSKD term."""
         self._check_phase()
         self.check_shapes(pooled_s, pooled_t)
-        upright, source = self._layout(view_idx, target)
-        rotated = ~upright
+        up, rot, source = self._layout(view_idx, target)
         pooled_t = upcast(pooled_t).detach()
         if self.phase == 'teacher_head':
             rep_t = self.teacher_head(pooled_t)
-            similarity = cosine_matrix(rep_t[rotated], rep_t[upright])
-            return F.cross_entropy(similarity, source[rotated])
+            similarity = cosine_matrix(
+                rep_t.index_select(0, rot), rep_t.index_select(0, up))
+            return F.cross_entropy(similarity, source)
 
         logits_s, logits_t = upcast(logits_s), upcast(logits_t).detach()
         with torch.no_grad():
             rep_t = self.teacher_head(pooled_t)
-            similarity_t = cosine_matrix(rep_t[rotated], rep_t[upright])
+            similarity_t = cosine_matrix(
+                rep_t.index_select(0, rot), rep_t.index_select(0, up))
         rep_s = self.student_head(upcast(pooled_s))
-        similarity_s = cosine_matrix(rep_s[rotated], rep_s[upright])
+        similarity_s = cosine_matrix(
+            rep_s.index_select(0, rot), rep_s.index_select(0, up))
 
-        ce = F.cross_entropy(logits_s[upright], target[upright])
-        kd = batch_mean_kl(logits_s[upright], logits_t[upright], self.kd_temperature)
-        logits_rs, logits_rt = logits_s[rotated], logits_t[rotated]
-        keep_tf = kept_rows(rank_of(logits_rt, target[rotated]), self.tf_keep_ratio)
-        tf = batch_mean_kl(logits_rs[keep_tf], logits_rt[keep_tf], self.tf_temperature)
-        keep_ss = kept_rows(rank_of(similarity_t, source[rotated]), self.ss_keep_ratio)
-        ss = batch_mean_kl(similarity_s[keep_ss], similarity_t[keep_ss],
-                           self.ss_temperature)
+        logits_os, logits_ot = logits_s.index_select(0, up), logits_t.index_select(0, up)
+        ce = F.cross_entropy(logits_os, target.index_select(0, up))
+        kd = temperature_scaled_kl(logits_os, logits_ot, self.kd_temperature).mean()
+        logits_rs = logits_s.index_select(0, rot)
+        logits_rt = logits_t.index_select(0, rot)
+        keep_tf = kept_rows(
+            rank_of(logits_rt, target.index_select(0, rot)), self.tf_keep_ratio)
+        tf = masked_mean_kl(logits_rs, logits_rt, self.tf_temperature, keep_tf)
+        keep_ss = kept_rows(rank_of(similarity_t, source), self.ss_keep_ratio)
+        ss = masked_mean_kl(similarity_s, similarity_t, self.ss_temperature, keep_ss)
         return (self.ce_weight * ce + self.kd_weight * kd + self.tf_weight * tf +
                 self.ss_weight * ss)
 
@@ -175,19 +184,30 @@ class SSKDLoss(nn.Module):
                 f'teacher_channels={widths[1]}.')
 
     @staticmethod
-    def _layout(view_idx: Tensor, target: Tensor) -> Tuple[Tensor, Tensor]:
-        """(upright mask, index of each row's upright image among the upright rows)."""
+    def _layout(view_idx: Tensor, target: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """(indices of the upright rows, indices of the rotated rows, index of each
+        rotated row's upright image among the upright rows), each in row order.
+
+        One host sync (the number of upright rows, which sizes the index tensors, and
+        the layout check): integer indices instead of boolean masks, whose every use
+        is a hidden sync.
+        """
         if target.dim() != 1:
             raise ValueError('SSKDLoss: needs hard labels (B,), got soft scores '
                              f'{tuple(target.shape)}; remove Mixup/CutMix.')
         upright = view_idx == 0
-        if not bool(upright[0]) or bool(upright.all()):
+        first, num_upright = torch.stack((upright[0].long(), upright.sum())).tolist()
+        if not first or num_upright == upright.numel():
             raise ValueError(
                 'SSKDLoss: the batch must hold each image followed by its transformed '
                 "views (view_idx 0, 1, ...): use data_preprocessor=dict(type="
                 "'ViewsAsSamplesDataPreprocessor') with a MultiView pipeline of Rot90 "
                 'views.')
-        return upright, torch.cumsum(upright.long(), 0) - 1
+        # A stable sort by "rotated" lists the upright rows, then the rotated ones.
+        order = torch.sort((~upright).to(torch.uint8), stable=True).indices
+        up, rot = order[:num_upright], order[num_upright:]
+        source = torch.cumsum(upright.long(), 0) - 1
+        return up, rot, source.index_select(0, rot)
 
     def _check_phase(self) -> None:
         if self.phase not in PHASES:

@@ -106,6 +106,14 @@ def test_dry_run_multi_gpu_and_slurm(tmp_path, capsys, no_launch):
     stem = osp.basename(DKD)[:-3]
     assert (f'GPUS=1 GPUS_PER_NODE=1 tools/slurm_train.sh gpu {stem}-s1 {DKD} '
             f'{tmp_path}/{stem}/seed1 --cfg-options randomness.seed=1') in out
+    # slurm: 8 GPUs per node by default, and --gpus 1 means one per node
+    for gpus, per_node in (([], 8), (['--gpus', '1'], 1)):
+        main(['mdistiller-imagenet', '--slurm', 'gpu', '--seeds', '1', '--dry-run'] +
+             gpus + ['--work-dir', str(tmp_path)])
+        assert re.search(
+            rf'GPUS=8 GPUS_PER_NODE={per_node} tools/slurm_train.sh gpu '
+            r'kd_resnet34_resnet18_8xb\d+_in1k-s0',
+            capsys.readouterr().out)
 
 
 def test_dry_run_fills_the_table_from_finished_runs(tmp_path, capsys, no_launch):

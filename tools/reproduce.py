@@ -45,9 +45,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--gpus',
         type=int,
-        default=1,
-        help='GPUs of this machine (0: CPU); slurm: '
-        'GPUs per node (default 8)')
+        default=None,
+        help='GPUs of this machine (default 1; 0: CPU); slurm: GPUs per node '
+        '(default 8)')
     parser.add_argument('--slurm', metavar='PARTITION', help='submit slurm jobs')
     parser.add_argument(
         '--max-jobs', type=int, default=8, help='slurm jobs at a time (default 8)')
@@ -77,6 +77,8 @@ def main(argv=None) -> dict:
         for name, table in TABLES.items():
             print(f'{name}: {table.title} ({table.dataset})')
         return {}
+    if args.gpus is None:
+        args.gpus = 8 if args.slurm else 1
     name, configs = select(args.table)
     runs = plan(configs, range(args.seeds), args.work_dir, args.cfg_options)
     counts = {
@@ -95,8 +97,7 @@ def main(argv=None) -> dict:
     if args.smoke:
         failed = smoke_runs(runs)
     elif args.slurm:
-        failed = launch_slurm(runs, args.slurm, args.gpus if args.gpus > 1 else 8,
-                              args.max_jobs, args.dry_run)
+        failed = launch_slurm(runs, args.slurm, args.gpus, args.max_jobs, args.dry_run)
     else:
         failed = launch_local(runs, args.gpus, args.dry_run)
     title = TABLES[name].title if name in TABLES else 'Configs: ' + ' '.join(args.table)
